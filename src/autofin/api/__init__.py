@@ -1,0 +1,1 @@
+"""The HTTP edge: app factory, dependencies, problem+json mapping, router assembly. No business rules here."""

@@ -1,0 +1,100 @@
+"""The app factory: one FastAPI application serving the JSON API under /api/v1 and the NiceGUI console."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from autofin import __version__
+from autofin.api import idempotency, observability, problems
+from autofin.bootstrap import App, bootstrap
+from autofin.domains import domain_modules
+from autofin.settings import Settings
+
+log = logging.getLogger("autofin.api")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    with_console: bool = True,
+    with_scheduler: bool | None = None,
+    autofin: App | None = None,
+) -> FastAPI:
+    """Build the web application; pass ``autofin`` to reuse an already bootstrapped App (tests)."""
+    autofin = autofin or bootstrap(settings)
+    settings = autofin.settings
+    observability.configure_logging(settings.log_json)
+    run_scheduler = settings.scheduler_enabled if with_scheduler is None else with_scheduler
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if run_scheduler:
+            from autofin.platform.scheduler import start_scheduler
+
+            scheduler = start_scheduler(autofin)
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+    app = FastAPI(
+        title="autofin API",
+        version=__version__,
+        description="车贷系统与后台管理 API · car-loan system and back office API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.autofin = autofin
+    problems.install(app)
+    app.add_middleware(idempotency.IdempotencyMiddleware)
+    observability.install(app)
+    _install_health(app, autofin)
+    _install_docs(app)
+    for module in domain_modules("api"):
+        app.include_router(module.router)
+    if with_console:
+        from autofin.console.app import mount_console
+
+        mount_console(app, autofin)
+    return app
+
+
+def _install_health(app: FastAPI, autofin: App) -> None:
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        try:
+            with autofin.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            log.warning("database not reachable", extra={"error": str(exc)})
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+
+def _install_docs(app: FastAPI) -> None:
+    app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="autofin API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
+        )

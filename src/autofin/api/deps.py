@@ -1,0 +1,69 @@
+"""FastAPI dependencies shared by every router: the app, a unit of work, the signed-in actor, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from autofin.api.problems import language_of
+from autofin.api.schemas import PageParams
+from autofin.bootstrap import App
+from autofin.db.uow import UnitOfWork
+from autofin.kernel.actor import Actor
+from autofin.kernel.errors import AuthenticationFailed, Text
+
+MAX_PAGE_SIZE = 200
+
+
+def get_app(request: Request) -> App:
+    return request.app.state.autofin  # type: ignore[no-any-return]
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    with get_app(request).uow() as uow:
+        yield uow
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed(
+            "auth.token_missing",
+            Text("Sign in first and send 'Authorization: Bearer <token>'.", "请先登录，并在请求头携带 Bearer 令牌。"),
+        )
+    return token.strip()
+
+
+def current_actor(request: Request) -> Actor:
+    """The signed-in user behind this request, with permissions and data scope resolved (401 otherwise)."""
+    from autofin.org import service as org_service  # the API edge may use any domain's service
+
+    token = bearer_token(request)
+    with get_app(request).uow() as uow:
+        actor = org_service.actor_for_token(
+            uow,
+            token,
+            ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+            request_id=getattr(request.state, "request_id", None),
+            language=language_of(request),
+        )
+        uow.commit()
+    request.state.actor = actor
+    return actor
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> PageParams:
+    return PageParams(page=page, size=size, q=q or None)
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+ActorDep = Annotated[Actor, Depends(current_actor)]
+PageDep = Annotated[PageParams, Depends(page_params)]

@@ -1,0 +1,1 @@
+"""Database plumbing: engine, unit of work, column types, data-scope filtering, migrations."""

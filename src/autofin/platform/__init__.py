@@ -1,0 +1,1 @@
+"""Platform services every domain uses: config center, data dictionary, jobs, notifications, idempotency."""

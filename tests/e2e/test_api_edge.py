@@ -1,0 +1,142 @@
+"""The API's edge, for every route: health, self-hosted docs, metrics, problem+json and idempotency keys."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fastapi import APIRouter
+from pydantic import Field
+
+from autofin.api.schemas import StrictModel
+from autofin.kernel.errors import Conflict, Text
+
+calls: list[str] = []
+slow_gate = threading.Event()
+
+
+class Widget(StrictModel):
+    name: str = Field(max_length=10)
+    size: int = Field(ge=1, le=5)
+
+
+@pytest.fixture()
+def scratch_client(web_app, client):
+    router = APIRouter(prefix="/api/v1/scratch")
+
+    @router.post("/widgets", status_code=201)
+    def create_widget(widget: Widget) -> dict[str, object]:
+        calls.append(widget.name)
+        if widget.name == "slow":
+            slow_gate.wait(5)
+        if widget.name == "taken":
+            raise Conflict("scratch.widget.taken", Text("That name is taken; choose another.", "该名称已被占用，请换一个。"))
+        return {"name": widget.name, "number": len(calls)}
+
+    @router.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    web_app.include_router(router)
+    calls.clear()
+    return client
+
+
+def test_health_answers_without_sign_in_and_readiness_checks_the_database(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok"
+
+
+def test_api_docs_are_served_from_our_own_assets(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "/api/docs-assets/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
+    assert client.get("/api/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "autofin API"
+
+
+def test_every_response_carries_a_request_id_and_metrics_count_requests(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "trace-123"})
+    assert response.headers["x-request-id"] == "trace-123"
+    assert client.get("/healthz").headers["x-request-id"] != "trace-123"
+    metrics = client.get("/metrics").text
+    assert 'autofin_http_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+
+
+def test_bad_input_gets_a_problem_naming_each_field_in_chinese_by_default(scratch_client):
+    response = scratch_client.post("/api/v1/scratch/widgets", json={"name": "x" * 11, "size": "big", "colour": "red"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "validation.invalid" and body["title"] == "输入无效"
+    assert {e["field"] for e in body["errors"]} == {"name", "size", "colour"}
+    assert calls == []
+
+
+def test_english_is_used_when_the_client_asks_for_it(scratch_client):
+    response = scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1},
+                                   headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "That name is taken; choose another."
+    assert response.json()["code"] == "scratch.widget.taken"
+
+
+def test_an_unexpected_error_never_shows_its_stack_trace(scratch_client):
+    response = scratch_client.get("/api/v1/scratch/boom")
+    assert response.status_code == 500
+    assert "secret internal detail" not in response.text and "Traceback" not in response.text
+    assert response.json()["request_id"]
+
+
+def test_unknown_routes_answer_with_a_problem_too(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.json()["code"] == "http.404"
+
+
+def test_a_replayed_create_returns_the_first_answer_and_does_the_work_once(scratch_client):
+    headers = {"Idempotency-Key": "key-1"}
+    first = scratch_client.post("/api/v1/scratch/widgets", json={"name": "a", "size": 1}, headers=headers)
+    again = scratch_client.post("/api/v1/scratch/widgets", json={"name": "a", "size": 1}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert calls == ["a"]
+
+
+def test_the_same_key_with_a_different_body_is_refused(scratch_client):
+    headers = {"Idempotency-Key": "key-2"}
+    scratch_client.post("/api/v1/scratch/widgets", json={"name": "a", "size": 1}, headers=headers)
+    other = scratch_client.post("/api/v1/scratch/widgets", json={"name": "b", "size": 1}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency.key_reused"
+    assert calls == ["a"]
+
+
+def test_a_concurrent_duplicate_gets_409_while_the_first_is_still_running(scratch_client):
+    slow_gate.clear()
+    headers = {"Idempotency-Key": "key-3"}
+    results = {}
+
+    def first_request():
+        results["first"] = scratch_client.post("/api/v1/scratch/widgets", json={"name": "slow", "size": 2}, headers=headers)
+
+    worker = threading.Thread(target=first_request)
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    duplicate = scratch_client.post("/api/v1/scratch/widgets", json={"name": "slow", "size": 2}, headers=headers)
+    slow_gate.set()
+    worker.join(10)
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "idempotency.in_progress"
+    assert results["first"].status_code == 201
+    assert calls == ["slow"]
+
+
+def test_a_refused_create_is_replayed_rather_than_tried_again(scratch_client):
+    headers = {"Idempotency-Key": "key-4"}
+    assert scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1}, headers=headers).status_code == 409
+    replay = scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1}, headers=headers)
+    assert replay.headers.get("idempotent-replayed") == "true"  # a 4xx is an answer too: replayed, not redone
+    assert calls == ["taken"]
