@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
-DEV_DEMO_PASSWORD = "Autofin-Demo-2026"  # documented in the README; refused outside development
+DEV_DEMO_PASSWORD = "Autofin-Demo-2026"  # noqa: S105 - documented dev-only default; refused in prod
 
 
 class Settings(BaseSettings):

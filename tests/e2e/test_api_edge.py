@@ -31,7 +31,8 @@ def scratch_client(web_app, client):
         if widget.name == "slow":
             slow_gate.wait(5)
         if widget.name == "taken":
-            raise Conflict("scratch.widget.taken", Text("That name is taken; choose another.", "该名称已被占用，请换一个。"))
+            taken = Text("That name is taken; choose another.", "该名称已被占用，请换一个。")
+            raise Conflict("scratch.widget.taken", taken)
         return {"name": widget.name, "number": len(calls)}
 
     @router.get("/boom")
@@ -119,7 +120,9 @@ def test_a_concurrent_duplicate_gets_409_while_the_first_is_still_running(scratc
     results = {}
 
     def first_request():
-        results["first"] = scratch_client.post("/api/v1/scratch/widgets", json={"name": "slow", "size": 2}, headers=headers)
+        results["first"] = scratch_client.post(
+            "/api/v1/scratch/widgets", json={"name": "slow", "size": 2}, headers=headers
+        )
 
     worker = threading.Thread(target=first_request)
     worker.start()
@@ -136,7 +139,8 @@ def test_a_concurrent_duplicate_gets_409_while_the_first_is_still_running(scratc
 
 def test_a_refused_create_is_replayed_rather_than_tried_again(scratch_client):
     headers = {"Idempotency-Key": "key-4"}
-    assert scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1}, headers=headers).status_code == 409
+    refused = scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1}, headers=headers)
+    assert refused.status_code == 409
     replay = scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1}, headers=headers)
     assert replay.headers.get("idempotent-replayed") == "true"  # a 4xx is an answer too: replayed, not redone
     assert calls == ["taken"]

@@ -80,7 +80,7 @@ def _install_health(app: FastAPI, autofin: App) -> None:
         try:
             with autofin.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        except Exception as exc:
             log.warning("database not reachable", extra={"error": str(exc)})
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ready", "database": "ok"})

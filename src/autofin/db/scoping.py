@@ -33,8 +33,8 @@ def restrict(
     if owner_column is not None and scope.own_records and actor.user_id is not None:
         conditions.append(owner_column == actor.user_id)
     if not conditions:
-        return statement.where(false())  # type: ignore[return-value]
-    return statement.where(or_(*conditions))  # type: ignore[return-value]
+        return statement.where(false())
+    return statement.where(or_(*conditions))
 
 
 def visible(actor: Actor, department_id: int | None, owner_id: int | None = None) -> bool:

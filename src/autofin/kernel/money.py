@@ -24,7 +24,7 @@ ROUNDING_MODES: Final[dict[str, str]] = {"half_up": ROUND_HALF_UP, "half_even": 
 
 def D(value: str | int | Decimal) -> Decimal:
     """Build a Decimal from a string, an int or a Decimal. Floats are refused: they are not exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"money must not be built from {type(value).__name__}: pass a string such as '12.34'")
     if isinstance(value, Decimal):
         result = value

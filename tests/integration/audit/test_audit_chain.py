@@ -12,8 +12,12 @@ clerk = Actor(user_id=42, username="clerk", request_id="req-1", ip="10.0.0.8")
 def _write_three(app_ctx):
     with app_ctx.uow() as uow:
         audit.record(uow, clerk, "org.user.create", "user", 1, after={"username": "li", "password": "Secret-123"})
-        audit.record(uow, clerk, "org.user.update", "user", 1, before={"phone": "13812345678"}, after={"phone": "13900001111"})
-        audit.record(uow, clerk, "org.user.disable", "user", 1, before={"status": "active"}, after={"status": "disabled"})
+        audit.record(
+            uow, clerk, "org.user.update", "user", 1, before={"phone": "13812345678"}, after={"phone": "13900001111"}
+        )
+        audit.record(
+            uow, clerk, "org.user.disable", "user", 1, before={"status": "active"}, after={"status": "disabled"}
+        )
         uow.commit()
 
 

@@ -50,7 +50,12 @@ def test_money_and_rates_come_back_exactly_as_stored(scratch_tables):
         connection.execute(
             insert(amounts),
             [
-                {"id": "a", "amount": D("99999999999.99"), "rate": D("0.0123456789"), "at": datetime(2026, 1, 1, tzinfo=UTC)},
+                {
+                    "id": "a",
+                    "amount": D("99999999999.99"),
+                    "rate": D("0.0123456789"),
+                    "at": datetime(2026, 1, 1, tzinfo=UTC),
+                },
                 {"id": "b", "amount": D("-0.01"), "rate": D("12"), "at": None},
             ],
         )
