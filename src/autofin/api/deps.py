@@ -53,7 +53,7 @@ def current_actor(request: Request) -> Actor:
         )
         uow.commit()
     request.state.actor = actor
-    return actor  # type: ignore[no-any-return]
+    return actor
 
 
 def page_params(

@@ -70,10 +70,7 @@ def _field_errors(exc: RequestValidationError, language: str) -> list[dict[str, 
     errors = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
-        english = str(error.get("msg", "invalid value"))
-        ctx = error.get("ctx") or {}
-        if ctx:
-            english = english.format(**{k: v for k, v in ctx.items() if isinstance(v, str | int | float)})
+        english = str(error.get("msg", "invalid value"))  # pydantic has already filled in its context
         chinese = _PYDANTIC_ZH.get(str(error.get("type")), "取值无效") + f"（{english}）"
         errors.append({"field": ".".join(location) or "body", "message": chinese if language == "zh-CN" else english})
     return errors
