@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -26,6 +27,11 @@ from autofin.settings import Settings
 pytest_plugins = ["tests.fixtures.api", "tests.fixtures.org"]
 
 BACKEND = os.environ.get("AUTOFIN_TEST_DATABASE", "sqlite")
+
+# CI explores the same examples every run (a red build must be reproducible); developers' runs stay random.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 POSTGRES_URL = os.environ.get("AUTOFIN_TEST_POSTGRES_URL", "")
 
 

@@ -24,7 +24,7 @@ from typing import Final, Literal
 from autofin.kernel.errors import invalid
 from autofin.kernel.money import HUNDRED, ONE, ZERO, quantize
 
-from .dates import add_months, regular_period_start
+from .dates import add_months, is_regular_period, step_date
 from .schedule import Schedule
 
 AprMethod = Literal["pboc", "us-reg-z"]
@@ -144,9 +144,11 @@ def annualized_rate(schedule: Schedule) -> AnnualizedRate:
     terms = schedule.terms
     rows = schedule.installments
     first = rows[0]
-    regular_start = regular_period_start(first.period_end, terms.frequency, terms.every)
-    regular_days = (first.period_end - regular_start).days
-    first_fraction = (first.period_end - first.period_start).days / regular_days if regular_days else 1.0
+    first_fraction = 1.0
+    if not is_regular_period(first.period_start, first.period_end, terms.frequency, terms.every):
+        regular_start = step_date(first.period_end, terms.frequency, terms.every, -1)
+        regular_days = (first.period_end - regular_start).days
+        first_fraction = (first.period_end - first.period_start).days / regular_days if regular_days else 1.0
     times = [k + first_fraction for k in range(len(rows))]
     return pboc_rate(schedule.net_disbursed, [row.total for row in rows], terms.periods_per_year, times)
 

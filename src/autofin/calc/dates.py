@@ -74,9 +74,10 @@ def due_dates(terms: LoanTerms, unadjusted: tuple[date, ...]) -> tuple[date, ...
     return tuple(calendar.adjust(day, rule.adjust) for day in unadjusted)
 
 
-def regular_period_start(end: date, frequency: str, every: int) -> date:
-    """The start of a regular period ending on ``end`` (one period earlier)."""
-    return step_date(end, frequency, every, -1)
+def is_regular_period(start: date, end: date, frequency: str, every: int) -> bool:
+    """Whether ``start`` → ``end`` is one whole period. Stepping forward from the start decides it, so a period that
+    starts on 31 January and ends on 28 February (the month end clipped) is regular, not broken."""
+    return step_date(start, frequency, every, 1) == end
 
 
 def days_30_360(start: date, end: date) -> int:

@@ -16,7 +16,7 @@ from typing import Final
 
 from autofin.kernel.money import HUNDRED, ONE, ZERO, quantize, round_to_multiple, rounding_mode
 
-from .dates import accrual_dates, due_dates, regular_period_start, year_fraction
+from .dates import accrual_dates, due_dates, is_regular_period, year_fraction
 from .terms import LoanTerms, Method
 
 _AMORTISING: Final = frozenset({"annuity", "balloon"})
@@ -102,7 +102,7 @@ def interest_factors(terms: LoanTerms, starts: Sequence[date], ends: Sequence[da
         number = first_number + index
         if number <= free_until:
             factors.append(ZERO)
-        elif daily or (number == 1 and start != regular_period_start(end, terms.frequency, terms.every)):
+        elif daily or (number == 1 and not is_regular_period(start, end, terms.frequency, terms.every)):
             factors.append(annual * year_fraction(start, end, day_count))
         else:
             factors.append(rate)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from autofin.calc import Fee, build_schedule
+from autofin.calc import Fee, LoanTerms, build_schedule
 
 from .conftest import make_terms
 
@@ -195,3 +195,11 @@ def test_upfront_fee_with_the_first_installment_and_per_installment_fees_show_pe
     rows = build_schedule(make_terms(principal="10000", term=3, fees=fees)).installments
     assert [r.fees for r in rows] == [D("350.00"), D("50.00"), D("50.00")]
     assert rows[0].total == rows[0].principal + rows[0].interest + D("350.00")
+
+
+def test_a_loan_disbursed_on_the_31st_has_a_regular_first_period_ending_on_the_clipped_month_end():
+    terms = LoanTerms(principal=D("100"), annual_rate=D("0.32"), term=16, disbursement_date=date(2021, 1, 31),
+                      method="equal_principal")
+    rows = build_schedule(terms).installments
+    assert rows[0].due_date == date(2021, 2, 28)
+    assert [row.interest for row in rows[:3]] == [D("0.03"), D("0.03"), D("0.02")]  # 100 × 0.32 % ÷ 12, no day count
