@@ -9,7 +9,6 @@ instead of the page when the actor lacks the permission.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +23,6 @@ from autofin.console import i18n, services
 from autofin.console.i18n import t
 from autofin.console.menu import ConsolePage, build_menu, register
 from autofin.console.session import LANGUAGE_KEY, PageContext, load_context, pending_step
-from autofin.kernel.errors import DomainError
 from autofin.kernel.permissions import get_permission
 
 log = logging.getLogger("autofin.console")
@@ -215,15 +213,11 @@ def read_profile(uow: Any, actor: Any) -> dict[str, Any]:
         "last_login_at": user.last_login_at,
         "totp_enabled": user.totp_enabled,
         "department_id": user.department_id,
-        "department_name": None,
+        "department_name": me.department_name,
         "role_names": [i18n.pick(r.name_zh, r.name_en) for r in me.roles],
         "must_change_password": me.must_change_password,
         "totp_enrolment_required": me.totp_enrolment_required,
     }
-    if user.department_id is not None and actor.can("org.department.view"):
-        with contextlib.suppress(DomainError):
-            department = services.call("org", "get_department", uow, actor, user.department_id)
-            profile["department_name"] = department.name
     return profile
 
 

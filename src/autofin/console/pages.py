@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
+import segno
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
@@ -314,51 +316,29 @@ def home_counts(context: PageContext) -> dict[str, int | None]:
     return counts
 
 
-def failed_runs_since(uow: Any, actor: Any, since: datetime, limit: int = 1000) -> int:
-    """Job runs that failed since ``since`` (the run log is newest first, so paging stops at the first older)."""
-    count, page = 0, 1
-    while count < limit:
-        rows, _total = services.call("platform", "list_runs", uow, actor, status="failed", page=page, size=200)
-        for row in rows:
-            if row.started_at < since:
-                return count
-            count += 1
-        if len(rows) < 200:
-            return count
-        page += 1
-    return count
+def failed_runs_since(uow: Any, actor: Any, since: datetime) -> int:
+    """Job runs that failed since ``since``."""
+    _rows, total = services.call("platform", "list_runs", uow, actor, status="failed", since=since, size=1)
+    return int(total)
 
 
 SIGNIN_CHART_DAYS = 14
-SIGNIN_CHART_MAX_ROWS = 5000
 
 
 def signins_per_day(uow: Any, actor: Any) -> dict[str, list[Any]] | None:
-    """Sign-ins per day (succeeded / failed) over the last 14 days, from the org login log.
-
-    Counts the rows of ``org.service.list_login_log`` (bounded), which only holders of the login-log permission
-    may read; others see no chart. (A grouped ``signins_per_day`` in org would scale better.)
-    """
+    """Sign-ins per day (succeeded / failed) over the last 14 days; only holders of the login-log permission see it."""
     today = utcnow().astimezone(DISPLAY_ZONE).date()
     days = [today - timedelta(days=offset) for offset in range(SIGNIN_CHART_DAYS - 1, -1, -1)]
-    ok = dict.fromkeys(days, 0)
-    failed = dict.fromkeys(days, 0)
     try:
         since = datetime.combine(days[0], time.min, tzinfo=DISPLAY_ZONE)
-        page, seen = 1, 0
-        while seen < SIGNIN_CHART_MAX_ROWS:
-            rows, total = services.call("org", "list_login_log", uow, actor, since=since, page=page, size=200)
-            for row in rows:
-                day = row.occurred_at.astimezone(DISPLAY_ZONE).date()
-                if day in ok:
-                    (ok if row.success else failed)[day] += 1
-            seen += len(rows)
-            if not rows or seen >= total:
-                break
-            page += 1
+        counts = services.call("org", "sign_ins_per_day", uow, actor, since=since, zone=DISPLAY_ZONE)
     except DomainError:
         return None
-    return {"days": [d.isoformat() for d in days], "ok": list(ok.values()), "failed": list(failed.values())}
+    return {
+        "days": [d.isoformat() for d in days],
+        "ok": [counts.get(d, (0, 0))[0] for d in days],
+        "failed": [counts.get(d, (0, 0))[1] for d in days],
+    }
 
 
 # ------------------------------------------------------------------------------------------------ profile
@@ -421,9 +401,7 @@ def enable_totp(context: PageContext, refresh: Any) -> None:
     with ui.dialog() as dialog, ui.card().style("width: 30rem; max-width: 95vw").classes("gap-3"):
         ui.label(t("profile.totp_enable")).classes("text-h6")
         ui.label(t("profile.totp_scan")).classes("text-grey-8")
-        svg = qr_svg(uri)
-        if svg:
-            ui.html(svg, sanitize=False).classes("self-center").style("width: 12rem; height: 12rem")
+        ui.html(qr_svg(uri), sanitize=False).classes("self-center").style("width: 12rem; height: 12rem")
         ui.label(secret).classes("text-mono text-h6 self-center").props('data-testid="totp-secret"')
         with ui.expansion(t("profile.totp_uri")).classes("w-full text-xs"):
             ui.label(uri).classes("text-mono break-all")
@@ -470,24 +448,9 @@ def _plain(value: Any) -> dict[str, Any]:
     return {"secret": getattr(value, "secret", ""), "provisioning_uri": getattr(value, "provisioning_uri", "")}
 
 
-def qr_svg(data: str) -> str | None:
-    """An SVG QR code when the ``segno`` or ``qrcode`` package is installed; otherwise None (the URI is shown)."""
-    try:
-        import io
-
-        import segno
-
-        buffer = io.BytesIO()
-        segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True)
-        return buffer.getvalue().decode()
-    except ImportError:
-        pass
-    try:
-        import qrcode
-        import qrcode.image.svg
-
-        image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage)
-        return str(image.to_string(encoding="unicode"))
-    except ImportError:
-        return None
+def qr_svg(data: str) -> str:
+    """The TOTP provisioning URI as an SVG QR code for an authenticator app to scan."""
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode()
 

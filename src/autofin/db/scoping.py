@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from autofin.kernel.actor import Actor
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
 
 
 def restrict(

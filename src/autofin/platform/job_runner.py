@@ -379,12 +379,14 @@ def run_job_now(app: App, actor: Actor, name: str) -> JobRun | None:
 
 
 def list_runs(
-    uow: UnitOfWork, actor: Actor, *, name: str | None = None, status: str | None = None, page: int = 1,
-    size: int = 50,
+    uow: UnitOfWork, actor: Actor, *, name: str | None = None, status: str | None = None,
+    since: datetime | None = None, page: int = 1, size: int = 50,
 ) -> tuple[list[JobRun], int]:
-    """The run log, newest first."""
+    """The run log, newest first; ``since`` keeps runs started at or after that moment."""
     actor.require(VIEW_JOBS)
     statement = select(JobRun)
+    if since is not None:
+        statement = statement.where(JobRun.started_at >= since)
     if name:
         statement = statement.where(JobRun.job_name == name)
     if status:

@@ -343,3 +343,30 @@ def test_the_login_log_filters_by_user_and_outcome(app_ctx, admin_actor, make_us
     rows, count = do(app_ctx, service.list_login_log, admin_actor, username="li.lei", success=False)
     assert count == 1 and rows[0].reason == "wrong_password"
     assert do(app_ctx, service.list_login_log, admin_actor)[1] == 2
+
+
+
+def test_sign_ins_per_day_count_successes_and_failures_in_the_business_time_zone(app_ctx, make_user, admin_actor):
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from autofin.kernel.clock import set_clock
+    from autofin.kernel.errors import AuthenticationFailed
+    from autofin.org import service
+
+    make_user("li.lei")
+    set_clock(lambda: datetime(2026, 11, 23, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai: the 23rd
+    with app_ctx.uow() as uow:
+        with pytest.raises(AuthenticationFailed):
+            service.login(uow, "li.lei", "Wrong-Password-1", ip="10.0.0.1", user_agent="test")
+        uow.commit()
+    set_clock(lambda: datetime(2026, 11, 23, 16, 30, tzinfo=UTC))  # 00:30 in Shanghai: the 24th
+    with app_ctx.uow() as uow:
+        service.login(uow, "li.lei", "Correct-Horse-42", ip="10.0.0.1", user_agent="test")
+        uow.commit()
+    with app_ctx.uow() as uow:
+        since = datetime(2026, 11, 1, tzinfo=UTC)
+        counts = service.sign_ins_per_day(uow, admin_actor, since=since, zone=ZoneInfo("Asia/Shanghai"))
+        me = service.describe_me(uow, admin_actor)
+        assert counts == {date(2026, 11, 23): (0, 1), date(2026, 11, 24): (1, 0)}
+        assert me.department_name == "总部"

@@ -71,3 +71,10 @@ def test_the_registered_console_pages_each_name_a_declared_permission() -> None:
     assert {"/", "/org/users", "/org/roles", "/audit/events", "/platform/jobs"} <= {p.route for p in pages}
     unknown = [p.route for p in pages if p.permission is not None and get_permission(p.permission) is None]
     assert not unknown
+
+
+def test_the_totp_enrolment_shows_a_scannable_qr_code_of_the_provisioning_uri():
+    from autofin.console.pages import qr_svg
+
+    svg = qr_svg("otpauth://totp/autofin:li.lei?secret=JBSWY3DPEHPK3PXP&issuer=autofin")
+    assert svg.startswith("<svg") and "path" in svg
