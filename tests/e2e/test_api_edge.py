@@ -9,7 +9,7 @@ import pytest
 from fastapi import APIRouter
 from pydantic import Field
 
-from autofin.api.schemas import StrictModel
+from autofin.schemas import StrictModel
 from autofin.kernel.errors import Conflict, Text
 
 calls: list[str] = []

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from autofin.api.problems import language_of
-from autofin.api.schemas import PageParams
+from autofin.schemas import PageParams
 from autofin.bootstrap import App
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor

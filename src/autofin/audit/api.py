@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.api.schemas import ListResponse, PublicModel
+from autofin.schemas import ListResponse, PublicModel
 from autofin.audit.service import list_events
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.api.schemas import ListResponse
+from autofin.schemas import ListResponse
 from autofin.kernel.errors import DomainError
 from autofin.org import service
 from autofin.org.models import UserStatus

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from autofin.api.schemas import PublicModel, StrictModel
+from autofin.schemas import PublicModel, StrictModel
 from autofin.kernel.actor import ScopeKind
 from autofin.kernel.clock import utcnow
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
-from autofin.api.schemas import ListResponse
+from autofin.schemas import ListResponse
 from autofin.platform import service
 from autofin.platform.schemas import (
     DictionaryItemCreate,
