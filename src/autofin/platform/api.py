@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
-from autofin.schemas import ListResponse
 from autofin.platform import service
 from autofin.platform.schemas import (
     DictionaryItemCreate,
@@ -30,6 +29,7 @@ from autofin.platform.schemas import (
     ResolvedParameter,
     UnreadCount,
 )
+from autofin.schemas import ListResponse
 
 router = APIRouter(prefix="/api/v1/platform", tags=["platform"])
 VersionQuery = Annotated[int | None, Query(ge=1, description="The version you saw; a newer one answers 409.")]

@@ -59,6 +59,7 @@ from autofin.platform.notifications import (
     send_notification,
     unread_count,
 )
+from autofin.platform.schemas import ParameterChange
 
 __all__ = [
     "DeliveryAdapter",
@@ -66,6 +67,7 @@ __all__ = [
     "JobRunContext",
     "JobSpec",
     "JobView",
+    "ParameterChange",
     "Resolved",
     "business_today",
     "change_parameter",

@@ -43,7 +43,7 @@ def test_seeded_defaults_are_typed_and_the_lpr_follows_its_dates(app_ctx):
         assert service.get_parameter(uow, "customer.min_age") == 18
         assert service.get_parameter(uow, "lpr.1y", on=date(2025, 5, 20)) == Decimal("3.0")
         assert service.get_parameter(uow, "lpr.1y", on=date(2025, 5, 19)) == Decimal("3.1")
-        assert service.get_parameter(uow, "ltv.caps")["commercial"]["nev"] == "0.75"
+        assert service.get_parameter(uow, "ledger.basis") == "accrual"
 
 
 def test_seeding_again_adds_nothing_and_keeps_an_administrators_change(app_ctx):
