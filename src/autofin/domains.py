@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-DOMAINS: tuple[str, ...] = ("audit", "org", "platform", "ledger")
+DOMAINS: tuple[str, ...] = ("audit", "org", "platform", "customers", "products", "vehicles", "servicing", "risk", "ledger")
 PARTS: tuple[str, ...] = ("models", "permissions", "subscribers", "jobs")
 
 

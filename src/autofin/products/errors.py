@@ -1,0 +1,49 @@
+"""Errors of the products domain, bilingual, with stable codes."""
+
+from __future__ import annotations
+
+from autofin.kernel.errors import Conflict, FieldError, NotFound, RuleViolation, Text
+
+
+def product_not_found(code: str) -> NotFound:
+    return NotFound("products.product.not_found", Text(f"Product {code} does not exist.", f"产品 {code} 不存在。"))
+
+
+def version_not_found(code: str, number: int) -> NotFound:
+    return NotFound(
+        "products.version.not_found",
+        Text(f"Product {code} has no version {number}.", f"产品 {code} 没有版本 {number}。"),
+    )
+
+
+def no_active_version(code: str) -> RuleViolation:
+    return RuleViolation(
+        "products.product.not_active",
+        Text(
+            f"Product {code} has no active version; activate one before quoting or lending.",
+            f"产品 {code} 没有已生效的版本，请先发布版本再试算或放款。",
+        ),
+    )
+
+
+def code_taken(code: str) -> Conflict:
+    return Conflict(
+        "products.product.code_taken",
+        Text(f"Product code {code} is already used.", f"产品代码 {code} 已被使用。"),
+        [FieldError("code", Text("Already used.", "已被使用。"))],
+    )
+
+
+def outside_product(field: str, code: str, en: str, zh: str) -> RuleViolation:
+    text = Text(en, zh)
+    return RuleViolation(f"products.quote.{code}", text, [FieldError(field, text)])
+
+
+def not_draft(status: str) -> Conflict:
+    return Conflict(
+        "products.version.not_draft",
+        Text(
+            f"Only a draft version can be changed or activated; this one is {status}. Create a new version instead.",
+            f"只有草稿版本可以修改或发布，该版本状态为{status}，请新建版本。",
+        ),
+    )

@@ -1,0 +1,69 @@
+"""Demo vehicles with valid VINs (deterministic), one registered mortgage and a GPS device."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from autofin.db.uow import UnitOfWork
+from autofin.kernel.actor import SYSTEM
+from autofin.vehicles import service
+from autofin.vehicles.models import Vehicle
+from autofin.vehicles.schemas import LienCreate, LienRegister, VehicleCreate
+from autofin.vehicles.vin import YEAR_CODES, make_vin
+
+MODELS = (  # (VIN prefix, model code, powertrain, price)
+    ("LFV2A21K", "VW-SAGITAR", "ice", "150000"),
+    ("LSVAU2180N", "VW-LAVIDA", "ice", "120000"),
+    ("LGXC16DF", "BYD-HAN-EV", "bev", "220000"),
+    ("LC0CE4CB", "BYD-SONG-DMI", "phev", "160000"),
+    ("LRW3E7EA", "TESLA-MODEL3", "bev", "250000"),
+    ("LVGBE40K", "TOYOTA-CAMRY", "ice", "200000"),
+)
+COUNT = 60
+
+
+def demo_vehicles(count: int = COUNT, seed: int = 7) -> list[VehicleCreate]:
+    rng = random.Random(seed)  # noqa: S311 - deterministic demo data, not secrets
+    result = []
+    for index in range(count):
+        prefix, model, powertrain, price = MODELS[index % len(MODELS)]
+        year = rng.randint(2019, 2025)
+        vin = make_vin(prefix[:8], YEAR_CODES[(year - 1980) % 30], "1", f"{100000 + index:06d}")
+        used = index % 3 == 0
+        plate = None
+        if used:
+            plate = f"粤B{'D' if powertrain == 'bev' else 'F'}{index:05d}" if powertrain != "ice" else f"粤B{index:05d}"
+        result.append(
+            VehicleCreate(
+                vin=vin,
+                plate=plate,
+                model_code=model,
+                condition="used" if used else "new",
+                powertrain=powertrain,
+                use="self",
+                mileage_km=rng.randint(5000, 90000) if used else 0,
+                first_registration=date(year, rng.randint(1, 12), 1) if used else None,
+                invoice_price=Decimal(price).quantize(Decimal("0.01")),
+            )
+        )
+    return result
+
+
+def load(uow: UnitOfWork, settings: Any) -> list[str]:
+    added = 0
+    first: Vehicle | None = None
+    for cmd in demo_vehicles():
+        if uow.session.execute(select(Vehicle.id).where(Vehicle.vin == cmd.vin)).first():
+            continue
+        vehicle = service.create_vehicle(uow, SYSTEM, cmd)
+        first = first or vehicle
+        added += 1
+    if first is not None:
+        lien = service.apply_lien(uow, SYSTEM, LienCreate(vehicle_id=first.id, kind="mortgage"))
+        service.register_lien(uow, SYSTEM, lien.id, LienRegister(certificate_number="DEMO-0001"))
+    return [f"vehicles: {added} demo vehicles added"]

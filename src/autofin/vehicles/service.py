@@ -1,0 +1,800 @@
+"""Use cases of vehicles and collateral. Each checks the actor, validates, changes, audits; none commits.
+
+The lien registry: ``apply_lien`` (applied, active) → ``register_lien`` (registered: authority, certificate number,
+date) → ``request_lien_release`` → ``release_lien`` (released, inactive); ``cancel_lien`` withdraws an application.
+A second active lien on one VIN is refused (409 ``vehicles.lien.already_active``) by a check and, under races, by
+the database's partial unique index; the refusal records a risk alert that the caller commits before answering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from autofin.audit import service as audit
+from autofin.db.base import ensure_version
+from autofin.db.scoping import restrict, visible
+from autofin.db.uow import UnitOfWork
+from autofin.kernel.actor import Actor
+from autofin.kernel.clock import utcnow
+from autofin.kernel.errors import Conflict, Text, invalid
+from autofin.vehicles import errors
+from autofin.vehicles.models import (
+    ACTIVE_STATUSES,
+    Appraisal,
+    AppraisalMethod,
+    GpsDevice,
+    GpsInstallation,
+    InsurancePolicy,
+    Lien,
+    LienStatus,
+    RegistryEntry,
+    RegistryHead,
+    Vehicle,
+    VehicleAlert,
+)
+from autofin.vehicles.permissions import (
+    APPRAISAL_MANAGE,
+    GPS_MANAGE,
+    LIEN_APPLY,
+    LIEN_REVIEW,
+    LIEN_VIEW,
+    REGISTRY_VERIFY,
+    VEHICLE_MANAGE,
+    VEHICLE_VIEW,
+)
+from autofin.vehicles.plates import check_plate
+from autofin.vehicles.schemas import (
+    AppraisalCreate,
+    GpsDeviceCreate,
+    GpsInstall,
+    LienCreate,
+    LienRegister,
+    PolicyCreate,
+    VehicleCreate,
+    VehicleUpdate,
+)
+from autofin.vehicles.valuation import baseline_value, ltv
+from autofin.vehicles.vin import check_vin
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+# --- vehicles ---------------------------------------------------------------------------------------------------
+
+
+def _check_plate_fits(plate: str | None, powertrain: str) -> str | None:
+    if not plate:
+        return None
+    parsed = check_plate(plate)
+    if parsed.new_energy and powertrain == "ice":
+        raise invalid(
+            "plate",
+            "A new-energy (8-character) plate belongs to a BEV or PHEV, not a conventional car.",
+            "新能源号牌（8位）只适用于纯电动或插电混动车辆，不适用于燃油车。",
+            "vehicles.plate.powertrain_mismatch",
+        )
+    if parsed.pure_electric is True and powertrain == "phev":
+        raise invalid(
+            "plate",
+            "A D plate marks a pure-electric vehicle; a plug-in hybrid carries an F plate.",
+            "D字号牌为纯电动汽车，插电混动车辆应为F字号牌。",
+            "vehicles.plate.powertrain_mismatch",
+        )
+    return parsed.plate
+
+
+def _check_dates(first_registration: date | None) -> None:
+    if first_registration is not None and first_registration > _today():
+        raise invalid(
+            "first_registration",
+            "The first registration date cannot be in the future.",
+            "初次登记日期不能晚于今天。",
+            "vehicles.first_registration.future",
+        )
+
+
+def create_vehicle(uow: UnitOfWork, actor: Actor, cmd: VehicleCreate) -> Vehicle:
+    actor.require(VEHICLE_MANAGE)
+    decoded = check_vin(cmd.vin, today=_today())
+    plate = _check_plate_fits(cmd.plate, cmd.powertrain)
+    _check_dates(cmd.first_registration)
+    if cmd.condition == "used" and cmd.first_registration is None:
+        raise invalid(
+            "first_registration",
+            "A used vehicle needs its first registration date.",
+            "二手车须填写初次登记日期。",
+            "vehicles.first_registration.required",
+        )
+    if cmd.invoice_price is not None and cmd.invoice_price <= 0:
+        raise invalid(
+            "invoice_price",
+            "The invoice price must be more than 0.",
+            "发票价格必须大于0。",
+            "vehicles.invoice_price.invalid",
+        )
+    existing = uow.session.execute(select(Vehicle).where(Vehicle.vin == decoded.vin)).scalar_one_or_none()
+    if existing is not None:
+        raise errors.vin_taken(decoded.vin, existing.id)
+    vehicle = Vehicle(
+        vin=decoded.vin,
+        maker=decoded.maker,
+        model_year=decoded.model_year,
+        plate=plate,
+        model_code=cmd.model_code,
+        condition=cmd.condition,
+        powertrain=cmd.powertrain,
+        use=cmd.use,
+        mileage_km=cmd.mileage_km,
+        first_registration=cmd.first_registration,
+        invoice_price=cmd.invoice_price,
+        customer_id=cmd.customer_id,
+        department_id=actor.department_id,
+        created_by=actor.user_id,
+    )
+    uow.session.add(vehicle)
+    uow.flush()
+    audit.record(uow, actor, "vehicles.vehicle.create", "vehicle", vehicle.id, after=_vehicle_audit(vehicle))
+    return vehicle
+
+
+def _vehicle_audit(vehicle: Vehicle) -> dict[str, Any]:
+    return {
+        name: getattr(vehicle, name)
+        for name in (
+            "vin",
+            "plate",
+            "model_code",
+            "condition",
+            "powertrain",
+            "use",
+            "mileage_km",
+            "first_registration",
+            "invoice_price",
+            "customer_id",
+        )
+    }
+
+
+def _visible_vehicle(uow: UnitOfWork, actor: Actor, vehicle_id: int) -> Vehicle:
+    vehicle = uow.session.get(Vehicle, vehicle_id)
+    if vehicle is None or not visible(actor, vehicle.department_id, vehicle.created_by):
+        raise errors.not_found("Vehicle", "车辆", "vehicles.vehicle.not_found", vehicle_id)
+    return vehicle
+
+
+def get_vehicle(uow: UnitOfWork, actor: Actor, vehicle_id: int) -> Vehicle:
+    actor.require(VEHICLE_VIEW)
+    return _visible_vehicle(uow, actor, vehicle_id)
+
+
+def _scoped(statement: Select[Any], actor: Actor) -> Select[Any]:
+    return restrict(statement, actor, department_column=Vehicle.department_id, owner_column=Vehicle.created_by)
+
+
+def list_vehicles(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    q: str | None = None,
+    customer_id: int | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[list[Vehicle], int]:
+    """Vehicles in the actor's scope; ``q`` matches the start of the VIN or the plate."""
+    actor.require(VEHICLE_VIEW)
+    statement = _scoped(select(Vehicle), actor)
+    if customer_id is not None:
+        statement = statement.where(Vehicle.customer_id == customer_id)
+    if q:
+        text = q.strip().upper().replace("%", "").replace("_", "")
+        statement = statement.where((Vehicle.vin.like(f"{text}%")) | (Vehicle.plate.like(f"{text}%")))
+    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    rows = uow.session.execute(statement.order_by(Vehicle.id.desc()).offset((page - 1) * size).limit(size)).scalars()
+    return list(rows), total
+
+
+def update_vehicle(uow: UnitOfWork, actor: Actor, vehicle_id: int, cmd: VehicleUpdate) -> Vehicle:
+    actor.require(VEHICLE_MANAGE)
+    vehicle = _visible_vehicle(uow, actor, vehicle_id)
+    ensure_version(vehicle, cmd.version, "vehicle / 车辆")
+    before = _vehicle_audit(vehicle)
+    changes = cmd.model_dump(exclude_unset=True, exclude={"version"})
+    if "plate" in changes:
+        changes["plate"] = _check_plate_fits(changes["plate"], vehicle.powertrain)
+    if "first_registration" in changes:
+        _check_dates(changes["first_registration"])
+    if changes.get("mileage_km") is not None and changes["mileage_km"] < vehicle.mileage_km:
+        raise invalid(
+            "mileage_km",
+            f"Mileage cannot go down (recorded {vehicle.mileage_km} km).",
+            f"里程数不能减少（已登记{vehicle.mileage_km}公里）。",
+            "vehicles.mileage.decreased",
+        )
+    for name, value in changes.items():
+        setattr(vehicle, name, value)
+    uow.flush()
+    audit.record(
+        uow, actor, "vehicles.vehicle.update", "vehicle", vehicle.id, before=before, after=_vehicle_audit(vehicle)
+    )
+    return vehicle
+
+
+# --- insurance and appraisal ------------------------------------------------------------------------------------
+
+
+def add_policy(uow: UnitOfWork, actor: Actor, vehicle_id: int, cmd: PolicyCreate) -> InsurancePolicy:
+    actor.require(VEHICLE_MANAGE)
+    vehicle = _visible_vehicle(uow, actor, vehicle_id)
+    if cmd.ends_on <= cmd.starts_on:
+        raise invalid(
+            "ends_on",
+            "The policy must end after it starts.",
+            "保险止期必须晚于起期。",
+            "vehicles.policy.period_invalid",
+        )
+    if cmd.cover <= 0:
+        raise invalid("cover", "The cover must be more than 0.", "保额必须大于0。", "vehicles.policy.cover_invalid")
+    policy = InsurancePolicy(vehicle_id=vehicle.id, **cmd.model_dump())
+    uow.session.add(policy)
+    uow.flush()
+    audit.record(
+        uow, actor, "vehicles.policy.create", "vehicle", vehicle.id, after={"policy_id": policy.id, **cmd.model_dump()}
+    )
+    return policy
+
+
+def list_policies(uow: UnitOfWork, actor: Actor, vehicle_id: int) -> list[InsurancePolicy]:
+    actor.require(VEHICLE_VIEW)
+    vehicle = _visible_vehicle(uow, actor, vehicle_id)
+    return list(
+        uow.session.execute(
+            select(InsurancePolicy).where(InsurancePolicy.vehicle_id == vehicle.id).order_by(InsurancePolicy.id)
+        ).scalars()
+    )
+
+
+def appraise(uow: UnitOfWork, actor: Actor, vehicle_id: int, cmd: AppraisalCreate) -> Appraisal:
+    """Record an appraisal by staff or a third party, or compute the baseline rule value."""
+    actor.require(APPRAISAL_MANAGE)
+    vehicle = _visible_vehicle(uow, actor, vehicle_id)
+    on = cmd.appraised_on or _today()
+    if on > _today():
+        raise invalid(
+            "appraised_on",
+            "An appraisal date cannot be in the future.",
+            "评估日期不能晚于今天。",
+            "vehicles.appraisal.date_future",
+        )
+    if cmd.method == str(AppraisalMethod.RULE):
+        if vehicle.invoice_price is None:
+            raise invalid(
+                "method",
+                "The rule needs the vehicle's invoice price; record it first.",
+                "规则评估需要车辆发票价格，请先登记。",
+                "vehicles.appraisal.price_missing",
+            )
+        value = baseline_value(
+            vehicle.invoice_price, vehicle.powertrain, vehicle.first_registration, vehicle.mileage_km, on
+        )
+        appraiser = "rule:baseline-v1"
+    else:
+        if cmd.value is None or cmd.value <= 0:
+            raise invalid(
+                "value",
+                "An appraisal value above 0 is required.",
+                "须填写大于0的评估价值。",
+                "vehicles.appraisal.value_invalid",
+            )
+        if not cmd.appraiser:
+            raise invalid(
+                "appraiser",
+                "Name the appraiser (staff member or firm).",
+                "请填写评估人或评估机构。",
+                "vehicles.appraisal.appraiser_missing",
+            )
+        value, appraiser = cmd.value, cmd.appraiser
+    appraisal = Appraisal(
+        vehicle_id=vehicle.id,
+        method=cmd.method,
+        value=value,
+        appraised_on=on,
+        appraiser=appraiser,
+        report_file=cmd.report_file,
+        notes=cmd.notes,
+    )
+    uow.session.add(appraisal)
+    uow.flush()
+    audit.record(
+        uow,
+        actor,
+        "vehicles.appraisal.create",
+        "vehicle",
+        vehicle.id,
+        after={"appraisal_id": appraisal.id, "method": cmd.method, "value": value, "appraiser": appraiser},
+    )
+    return appraisal
+
+
+def list_appraisals(uow: UnitOfWork, actor: Actor, vehicle_id: int) -> list[Appraisal]:
+    actor.require(VEHICLE_VIEW)
+    vehicle = _visible_vehicle(uow, actor, vehicle_id)
+    return list(
+        uow.session.execute(
+            select(Appraisal).where(Appraisal.vehicle_id == vehicle.id).order_by(Appraisal.appraised_on, Appraisal.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class LtvResult:
+    loan: Decimal
+    price: Decimal | None
+    appraisal: Decimal | None
+    basis: Decimal
+    ltv: Decimal
+
+
+def loan_to_value(uow: UnitOfWork, actor: Actor, vehicle_id: int, loan: Decimal) -> LtvResult:
+    """LTV of a loan on this vehicle: loan ÷ min(invoice price, latest appraisal)."""
+    actor.require(VEHICLE_VIEW)
+    vehicle = _visible_vehicle(uow, actor, vehicle_id)
+    latest = uow.session.execute(
+        select(Appraisal)
+        .where(Appraisal.vehicle_id == vehicle.id)
+        .order_by(Appraisal.appraised_on.desc(), Appraisal.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    appraisal_value = latest.value if latest else None
+    if vehicle.invoice_price is None and appraisal_value is None:
+        raise invalid(
+            "vehicle_id",
+            "The vehicle has neither an invoice price nor an appraisal.",
+            "该车辆既无发票价格也无评估价值。",
+            "vehicles.ltv.no_value",
+        )
+    ratio = ltv(loan, vehicle.invoice_price, appraisal_value)
+    basis = min(v for v in (vehicle.invoice_price, appraisal_value) if v is not None)
+    return LtvResult(loan, vehicle.invoice_price, appraisal_value, basis, ratio.quantize(Decimal("0.0001")))
+
+
+# --- lien registry ----------------------------------------------------------------------------------------------
+
+
+def _entry_hash(previous_hash: str, entry: RegistryEntry) -> str:
+    content = {
+        "sequence": entry.sequence,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "lien_id": entry.lien_id,
+        "vin": entry.vin,
+        "action": entry.action,
+        "data": entry.data,
+        "actor_name": entry.actor_name,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _append(uow: UnitOfWork, actor: Actor, lien: Lien, action: str, data: dict[str, Any]) -> RegistryEntry:
+    session = uow.session
+    head = session.execute(
+        select(RegistryHead).where(RegistryHead.id == HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = RegistryHead(id=HEAD_ID, last_sequence=0, last_hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    entry = RegistryEntry(
+        sequence=head.last_sequence + 1,
+        occurred_at=utcnow(),
+        lien_id=lien.id,
+        vin=lien.vin,
+        action=action,
+        data={k: _plain(v) for k, v in data.items()},
+        actor_name=actor.username,
+        previous_hash=head.last_hash,
+        row_hash="",
+    )
+    entry.row_hash = _entry_hash(entry.previous_hash, entry)
+    head.last_sequence, head.last_hash = entry.sequence, entry.row_hash
+    session.add(entry)
+    return entry
+
+
+def _active_lien(uow: UnitOfWork, vin: str, exclude_id: int | None = None) -> Lien | None:
+    statement = select(Lien).where(Lien.vin == vin, Lien.active.is_(True))
+    if exclude_id is not None:
+        statement = statement.where(Lien.id != exclude_id)
+    return uow.session.execute(statement).scalars().first()
+
+
+def _refuse_second_lien(
+    uow: UnitOfWork, actor: Actor, vehicle: Vehicle, existing: Lien | None, attempted: str
+) -> errors.LienAlreadyActive:
+    """Record the risk alert (the caller commits it) and return the error to raise."""
+    alert = VehicleAlert(
+        kind="second_lien_attempt",
+        occurred_at=utcnow(),
+        vehicle_id=vehicle.id,
+        vin=vehicle.vin,
+        detail={"existing_lien_id": existing.id if existing else None, "attempted": attempted},
+        actor_name=actor.username,
+    )
+    uow.session.add(alert)
+    uow.flush()
+    audit.record(
+        uow,
+        actor,
+        "vehicles.alert.second_lien_attempt",
+        "vehicle",
+        vehicle.id,
+        after={"vin": vehicle.vin, "existing_lien_id": existing.id if existing else None},
+    )
+    return errors.lien_already_active(vehicle.vin, existing.id if existing else None)
+
+
+def apply_lien(uow: UnitOfWork, actor: Actor, cmd: LienCreate) -> Lien:
+    """Apply for a mortgage or pledge on a vehicle; refused (409 + risk alert) while another lien is active.
+
+    On refusal the alert is already written in this unit of work: commit it, then answer the error.
+    """
+    actor.require(LIEN_APPLY)
+    vehicle = _visible_vehicle(uow, actor, cmd.vehicle_id)
+    existing = _active_lien(uow, vehicle.vin)
+    if existing is not None:
+        raise _refuse_second_lien(uow, actor, vehicle, existing, "apply")
+    lien = Lien(
+        vehicle_id=vehicle.id,
+        vin=vehicle.vin,
+        kind=cmd.kind,
+        status=LienStatus.APPLIED,
+        active=True,
+        creditor=cmd.creditor,
+        loan_reference=cmd.loan_reference,
+        secured_amount=cmd.secured_amount,
+        applied_by=actor.username,
+    )
+    uow.session.add(lien)
+    try:
+        uow.flush()
+    except Conflict:
+        # another transaction won the race: the partial unique index refused the second active lien
+        uow.session.rollback()
+        vehicle = _visible_vehicle(uow, actor, cmd.vehicle_id)
+        raise _refuse_second_lien(uow, actor, vehicle, _active_lien(uow, vehicle.vin), "apply") from None
+    _append(
+        uow,
+        actor,
+        lien,
+        "applied",
+        {
+            "kind": cmd.kind,
+            "creditor": cmd.creditor,
+            "loan_reference": cmd.loan_reference,
+            "secured_amount": cmd.secured_amount,
+        },
+    )
+    audit.record(
+        uow,
+        actor,
+        "vehicles.lien.apply",
+        "vehicle_lien",
+        lien.id,
+        after={"vin": lien.vin, "kind": lien.kind, "status": lien.status},
+    )
+    return lien
+
+
+def _lien(uow: UnitOfWork, actor: Actor, lien_id: int) -> Lien:
+    lien = uow.session.get(Lien, lien_id)
+    if lien is None:
+        raise errors.not_found("Lien", "抵押/质押登记", "vehicles.lien.not_found", lien_id)
+    _visible_vehicle(uow, actor, lien.vehicle_id)
+    return lien
+
+
+def get_lien(uow: UnitOfWork, actor: Actor, lien_id: int) -> Lien:
+    actor.require(LIEN_VIEW)
+    return _lien(uow, actor, lien_id)
+
+
+def list_liens(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    vin: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[list[Lien], int]:
+    actor.require(LIEN_VIEW)
+    statement = restrict(
+        select(Lien).join(Vehicle, Vehicle.id == Lien.vehicle_id),
+        actor,
+        department_column=Vehicle.department_id,
+        owner_column=Vehicle.created_by,
+    )
+    if vin:
+        statement = statement.where(Lien.vin == vin.strip().upper())
+    if status:
+        statement = statement.where(Lien.status == status)
+    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    rows = uow.session.execute(statement.order_by(Lien.id.desc()).offset((page - 1) * size).limit(size)).scalars()
+    return list(rows), total
+
+
+def _step(uow: UnitOfWork, actor: Actor, lien: Lien, action: str, status: str, data: dict[str, Any]) -> Lien:
+    before = lien.status
+    lien.status = status
+    uow.flush()
+    _append(uow, actor, lien, action, data)
+    audit.record(
+        uow,
+        actor,
+        f"vehicles.lien.{action}",
+        "vehicle_lien",
+        lien.id,
+        before={"status": before},
+        after={"status": status, **{k: _plain(v) for k, v in data.items()}},
+    )
+    return lien
+
+
+def register_lien(uow: UnitOfWork, actor: Actor, lien_id: int, cmd: LienRegister) -> Lien:
+    """Record the registration at the vehicle administration office (authority, certificate number, date)."""
+    actor.require(LIEN_REVIEW)
+    lien = _lien(uow, actor, lien_id)
+    vehicle = _visible_vehicle(uow, actor, lien.vehicle_id)
+    other = _active_lien(uow, lien.vin, exclude_id=lien.id)
+    if other is not None:
+        raise _refuse_second_lien(uow, actor, vehicle, other, "register")
+    if lien.status != LienStatus.APPLIED:
+        raise errors.wrong_state("registration", lien.status, LienStatus.APPLIED)
+    on = cmd.registered_on or _today()
+    if on > _today():
+        raise invalid(
+            "registered_on",
+            "The registration date cannot be in the future.",
+            "登记日期不能晚于今天。",
+            "vehicles.lien.date_future",
+        )
+    lien.authority, lien.certificate_number, lien.registered_on = cmd.authority, cmd.certificate_number, on
+    lien.registered_by = actor.username
+    return _step(
+        uow,
+        actor,
+        lien,
+        "registered",
+        LienStatus.REGISTERED,
+        {"authority": cmd.authority, "certificate_number": cmd.certificate_number, "registered_on": on},
+    )
+
+
+def request_lien_release(uow: UnitOfWork, actor: Actor, lien_id: int, reason: str) -> Lien:
+    actor.require(LIEN_APPLY)
+    lien = _lien(uow, actor, lien_id)
+    if lien.status != LienStatus.REGISTERED:
+        raise errors.wrong_state("a release request", lien.status, LienStatus.REGISTERED)
+    lien.release_reason = reason
+    return _step(uow, actor, lien, "release_requested", LienStatus.RELEASE_REQUESTED, {"reason": reason})
+
+
+def release_lien(uow: UnitOfWork, actor: Actor, lien_id: int, released_on: date | None = None) -> Lien:
+    actor.require(LIEN_REVIEW)
+    lien = _lien(uow, actor, lien_id)
+    if lien.status != LienStatus.RELEASE_REQUESTED:
+        raise errors.wrong_state("release", lien.status, LienStatus.RELEASE_REQUESTED)
+    on = released_on or _today()
+    if on > _today() or (lien.registered_on is not None and on < lien.registered_on):
+        raise invalid(
+            "released_on",
+            "The release date must be between the registration date and today.",
+            "解押日期应在登记日期与今天之间。",
+            "vehicles.lien.date_invalid",
+        )
+    lien.released_on, lien.released_by, lien.active = on, actor.username, False
+    return _step(uow, actor, lien, "released", LienStatus.RELEASED, {"released_on": on})
+
+
+def cancel_lien(uow: UnitOfWork, actor: Actor, lien_id: int, reason: str) -> Lien:
+    """Withdraw an application that was never registered."""
+    actor.require(LIEN_APPLY)
+    lien = _lien(uow, actor, lien_id)
+    if lien.status != LienStatus.APPLIED:
+        raise errors.wrong_state("cancelling", lien.status, LienStatus.APPLIED)
+    lien.active = False
+    return _step(uow, actor, lien, "cancelled", LienStatus.CANCELLED, {"reason": reason})
+
+
+def registry_entries(uow: UnitOfWork, actor: Actor, *, vin: str | None = None) -> list[RegistryEntry]:
+    actor.require(LIEN_VIEW)
+    statement = select(RegistryEntry).order_by(RegistryEntry.sequence)
+    if vin:
+        statement = statement.where(RegistryEntry.vin == vin.strip().upper())
+    return list(uow.session.execute(statement).scalars())
+
+
+def list_alerts(uow: UnitOfWork, actor: Actor) -> list[VehicleAlert]:
+    actor.require(LIEN_VIEW)
+    return list(uow.session.execute(select(VehicleAlert).order_by(VehicleAlert.id.desc()).limit(200)).scalars())
+
+
+@dataclass(frozen=True)
+class RegistryReport:
+    entries_checked: int
+    first_broken_sequence: int | None
+    problem: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_sequence is None and self.problem is None
+
+
+def verify_registry(uow: UnitOfWork, actor: Actor, batch_size: int = 5000) -> RegistryReport:
+    """Walk the registry chain; name the first entry that was altered, removed or inserted afterwards."""
+    actor.require(REGISTRY_VERIFY)
+    session = uow.session
+    previous, expected, checked = GENESIS_HASH, 1, 0
+    while True:
+        rows = (
+            session.execute(
+                select(RegistryEntry)
+                .where(RegistryEntry.sequence >= expected)
+                .order_by(RegistryEntry.sequence)
+                .limit(batch_size)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            break
+        for row in rows:
+            checked += 1
+            if row.sequence != expected:
+                return RegistryReport(checked, expected, f"entry {expected} is missing")
+            if row.previous_hash != previous:
+                return RegistryReport(checked, row.sequence, f"entry {row.sequence} does not link to the one before")
+            if _entry_hash(previous, row) != row.row_hash:
+                return RegistryReport(checked, row.sequence, f"entry {row.sequence} was altered after it was written")
+            previous, expected = row.row_hash, expected + 1
+    head = session.get(RegistryHead, HEAD_ID)
+    if head is not None and (head.last_sequence != expected - 1 or head.last_hash != previous):
+        return RegistryReport(checked, expected, f"entries after {expected - 1} were removed (the head disagrees)")
+    return RegistryReport(checked, None, None)
+
+
+# --- GPS devices ------------------------------------------------------------------------------------------------
+
+
+def _luhn_valid(number: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char) * (2 if index % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+def add_gps_device(uow: UnitOfWork, actor: Actor, cmd: GpsDeviceCreate) -> GpsDevice:
+    actor.require(GPS_MANAGE)
+    if cmd.imei is not None and not _luhn_valid(cmd.imei):
+        raise invalid(
+            "imei", "This IMEI fails its check digit (Luhn).", "IMEI校验位错误（Luhn）。", "vehicles.gps.imei_invalid"
+        )
+    taken = (
+        uow.session.execute(select(GpsDevice).where((GpsDevice.serial == cmd.serial) | (GpsDevice.imei == cmd.imei)))
+        .scalars()
+        .first()
+        if cmd.imei
+        else uow.session.execute(select(GpsDevice).where(GpsDevice.serial == cmd.serial)).scalars().first()
+    )
+    if taken is not None:
+        field = "serial" if taken.serial == cmd.serial else "imei"
+        raise invalid(
+            field,
+            f"A device with this {field} is already registered (device {taken.id}).",
+            f"该{field}的设备已登记（设备 {taken.id}）。",
+            "vehicles.gps.duplicate",
+        )
+    device = GpsDevice(serial=cmd.serial, imei=cmd.imei, kind=cmd.kind, sim=cmd.sim, status="in_stock")
+    uow.session.add(device)
+    uow.flush()
+    audit.record(uow, actor, "vehicles.gps.create", "gps_device", device.id, after=cmd.model_dump())
+    return device
+
+
+def install_gps(uow: UnitOfWork, actor: Actor, device_id: int, cmd: GpsInstall) -> GpsInstallation:
+    """Install a device on a vehicle (binding it to the vehicle and, when given, the loan)."""
+    actor.require(GPS_MANAGE)
+    device = uow.session.get(GpsDevice, device_id)
+    if device is None:
+        raise errors.not_found("GPS device", "GPS设备", "vehicles.gps.not_found", device_id)
+    vehicle = _visible_vehicle(uow, actor, cmd.vehicle_id)
+    if device.status == "installed":
+        raise Conflict(
+            "vehicles.gps.already_installed",
+            Text(
+                f"Device {device.serial} is already installed on vehicle {device.vehicle_id}.",
+                f"设备 {device.serial} 已安装在车辆 {device.vehicle_id} 上。",
+            ),
+        )
+    if device.status == "faulty":
+        raise invalid("device_id", "A faulty device cannot be installed.", "故障设备不能安装。", "vehicles.gps.faulty")
+    on = cmd.installed_on or _today()
+    if on > _today():
+        raise invalid(
+            "installed_on",
+            "The installation date cannot be in the future.",
+            "安装日期不能晚于今天。",
+            "vehicles.gps.date_future",
+        )
+    installation = GpsInstallation(
+        device_id=device.id,
+        vehicle_id=vehicle.id,
+        installer=cmd.installer,
+        installed_on=on,
+        photos=cmd.photos,
+        notes=cmd.notes,
+    )
+    device.status, device.vehicle_id, device.loan_reference = "installed", vehicle.id, cmd.loan_reference
+    uow.session.add(installation)
+    uow.flush()
+    audit.record(
+        uow,
+        actor,
+        "vehicles.gps.install",
+        "gps_device",
+        device.id,
+        after={
+            "vehicle_id": vehicle.id,
+            "installer": cmd.installer,
+            "installed_on": on,
+            "loan_reference": cmd.loan_reference,
+        },
+    )
+    return installation
+
+
+def change_gps_status(uow: UnitOfWork, actor: Actor, device_id: int, status: str) -> GpsDevice:
+    actor.require(GPS_MANAGE)
+    device = uow.session.get(GpsDevice, device_id)
+    if device is None:
+        raise errors.not_found("GPS device", "GPS设备", "vehicles.gps.not_found", device_id)
+    before = {"status": device.status, "vehicle_id": device.vehicle_id}
+    device.status = status
+    if status in ("removed", "in_stock"):
+        device.vehicle_id = None
+        device.loan_reference = None
+    uow.flush()
+    audit.record(uow, actor, "vehicles.gps.status", "gps_device", device.id, before=before, after={"status": status})
+    return device
+
+
+def list_gps_devices(uow: UnitOfWork, actor: Actor, *, vehicle_id: int | None = None) -> list[GpsDevice]:
+    actor.require(VEHICLE_VIEW)
+    statement = select(GpsDevice).order_by(GpsDevice.id)
+    if vehicle_id is not None:
+        statement = statement.where(GpsDevice.vehicle_id == vehicle_id)
+    return list(uow.session.execute(statement).scalars())
+
+
+def active_lien_statuses() -> tuple[str, ...]:
+    return tuple(str(s) for s in ACTIVE_STATUSES)

@@ -1,0 +1,161 @@
+"""The vehicles API: VINs checked at the door, one active lien per VIN, a tamper-evident registry."""
+
+from __future__ import annotations
+
+from autofin.vehicles.vin import make_vin
+
+VIN = make_vin("LFV2A21K", "P", "3", "123456")
+
+
+def _vehicle(client, **overrides):
+    body = {
+        "vin": VIN,
+        "plate": "京A12345",
+        "condition": "new",
+        "powertrain": "ice",
+        "use": "self",
+        "invoice_price": "200000.00",
+        "model_code": "VW-SAGITAR",
+    }
+    body.update(overrides)
+    return client.post("/api/v1/vehicles", json=body)
+
+
+def test_a_vehicle_is_registered_with_its_vin_decoded(admin_client):
+    response = _vehicle(admin_client)
+    assert response.status_code == 201, response.text
+    assert response.json()["maker"] == "FAW-Volkswagen 一汽-大众"
+    assert response.json()["model_year"] == 2023
+
+
+def test_an_invalid_vin_is_refused_naming_vin(admin_client):
+    bad = VIN[:8] + str((int(VIN[8]) + 1) % 10 if VIN[8].isdigit() else 0) + VIN[9:]
+    for vin in (bad, "LFV2A21K", "LFV2A21KI23456789"):
+        response = _vehicle(admin_client, vin=vin)
+        assert response.status_code == 422, vin
+        assert [e["field"] for e in response.json()["errors"]] == ["vin"]
+
+
+def test_a_bad_plate_or_a_plate_that_does_not_fit_the_powertrain_is_refused(admin_client):
+    assert _vehicle(admin_client, plate="京A1234").json()["errors"][0]["field"] == "plate"
+    mismatch = _vehicle(admin_client, plate="京AD12345", powertrain="ice")
+    assert mismatch.json()["code"] == "vehicles.plate.powertrain_mismatch"
+    assert _vehicle(admin_client, plate="京AD12345", powertrain="bev").status_code == 201
+
+
+def test_the_same_vin_cannot_be_registered_twice(admin_client):
+    assert _vehicle(admin_client).status_code == 201
+    assert _vehicle(admin_client).status_code == 409
+
+
+def test_a_second_active_lien_on_the_same_vin_is_refused_and_raises_an_alert(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    first = admin_client.post("/api/v1/mortgages", json={"vehicle_id": vehicle_id, "kind": "mortgage"})
+    assert first.status_code == 201, first.text
+    registered = admin_client.post(
+        f"/api/v1/mortgages/{first.json()['id']}/register",
+        json={"authority": "北京市公安局公安交通管理局车辆管理所", "certificate_number": "BJ2026-000123"},
+    )
+    assert registered.status_code == 200 and registered.json()["status"] == "registered"
+    second = admin_client.post("/api/v1/mortgages", json={"vehicle_id": vehicle_id, "kind": "pledge"})
+    assert second.status_code == 409
+    assert second.json()["code"] == "vehicles.lien.already_active"
+    assert admin_client.get("/api/v1/mortgages").json()["count"] == 1
+    log = admin_client.get("/api/v1/audit/events?action=vehicles.alert")
+    if log.status_code == 200:
+        assert log.json()["count"] == 1
+
+
+def test_a_lien_walks_through_registration_and_release_and_then_the_vin_is_free(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    lien_id = admin_client.post("/api/v1/mortgages", json={"vehicle_id": vehicle_id, "kind": "mortgage"}).json()["id"]
+    assert admin_client.post(f"/api/v1/mortgages/{lien_id}/release").status_code == 409
+    admin_client.post(f"/api/v1/mortgages/{lien_id}/register", json={"certificate_number": "C-1"})
+    assert (
+        admin_client.post(f"/api/v1/mortgages/{lien_id}/request-release", json={"reason": "贷款已结清"}).json()[
+            "status"
+        ]
+        == "release_requested"
+    )
+    released = admin_client.post(f"/api/v1/mortgages/{lien_id}/release")
+    assert released.json()["status"] == "released" and released.json()["active"] is False
+    again = admin_client.post("/api/v1/mortgages", json={"vehicle_id": vehicle_id, "kind": "pledge"})
+    assert again.status_code == 201
+    actions = [e["action"] for e in admin_client.get(f"/api/v1/mortgages/registry?vin={VIN}").json()]
+    assert actions == ["applied", "registered", "release_requested", "released", "applied"]
+    assert admin_client.get("/api/v1/mortgages/registry/verify").json()["intact"] is True
+
+
+def test_appraisals_and_ltv_use_the_lower_of_price_and_appraisal(admin_client):
+    vehicle_id = _vehicle(admin_client, condition="used", first_registration="2022-06-01", mileage_km=60000).json()[
+        "id"
+    ]
+    rule = admin_client.post(f"/api/v1/vehicles/{vehicle_id}/appraisals", json={"method": "rule"})
+    assert rule.status_code == 201
+    assert 0 < float(rule.json()["value"]) < 200000
+    staff = admin_client.post(
+        f"/api/v1/vehicles/{vehicle_id}/appraisals",
+        json={"method": "staff", "value": "100000.00", "appraiser": "王评估"},
+    )
+    assert staff.status_code == 201
+    ltv = admin_client.post(f"/api/v1/vehicles/{vehicle_id}/ltv", json={"loan": "70000.00"}).json()
+    assert ltv["basis"] == "100000.00"
+    assert ltv["ltv"] == "0.7000"
+    assert (
+        admin_client.post(f"/api/v1/vehicles/{vehicle_id}/appraisals", json={"method": "staff"}).json()["errors"][0][
+            "field"
+        ]
+        == "value"
+    )
+
+
+def test_insurance_policies_need_a_sane_period(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    body = {
+        "insurer": "中国人保",
+        "policy_number": "PICC-1",
+        "kind": "commercial",
+        "cover": "300000.00",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+        "beneficiary": "autofin",
+    }
+    assert admin_client.post(f"/api/v1/vehicles/{vehicle_id}/policies", json=body).status_code == 201
+    backwards = admin_client.post(f"/api/v1/vehicles/{vehicle_id}/policies", json={**body, "ends_on": "2025-01-01"})
+    assert backwards.json()["errors"][0]["field"] == "ends_on"
+
+
+def test_a_gps_device_is_installed_on_a_vehicle_once(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    bad = admin_client.post("/api/v1/gps-devices", json={"serial": "GPS-1", "imei": "490154203237519", "kind": "wired"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "imei"
+    device = admin_client.post(
+        "/api/v1/gps-devices",
+        json={"serial": "GPS-1", "imei": "490154203237518", "kind": "wired", "sim": "1440012345678"},
+    )
+    assert device.status_code == 201
+    installed = admin_client.post(
+        f"/api/v1/gps-devices/{device.json()['id']}/install",
+        json={"vehicle_id": vehicle_id, "installer": "李师傅", "photos": ["a.jpg"]},
+    )
+    assert installed.json()["status"] == "installed" and installed.json()["vehicle_id"] == vehicle_id
+    again = admin_client.post(
+        f"/api/v1/gps-devices/{device.json()['id']}/install", json={"vehicle_id": vehicle_id, "installer": "李师傅"}
+    )
+    assert again.status_code == 409
+
+
+def test_two_people_editing_one_vehicle_the_second_gets_a_conflict(admin_client):
+    vehicle = _vehicle(admin_client).json()
+    assert (
+        admin_client.patch(
+            f"/api/v1/vehicles/{vehicle['id']}", json={"version": vehicle["version"], "mileage_km": 100}
+        ).status_code
+        == 200
+    )
+    assert (
+        admin_client.patch(
+            f"/api/v1/vehicles/{vehicle['id']}", json={"version": vehicle["version"], "mileage_km": 200}
+        ).status_code
+        == 409
+    )
