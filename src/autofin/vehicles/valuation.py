@@ -52,3 +52,17 @@ def ltv(loan: Decimal, price: Decimal | None, appraisal: Decimal | None) -> Deci
     if not values:
         raise ValueError("LTV needs a price or an appraisal above zero")
     return loan / min(values)
+
+
+def estimate_value(model_dir: str, vehicle: dict[str, object]) -> dict[str, object]:
+    """A learned appraisal (one appraisal method): the valuation model in ``model_dir`` values one vehicle.
+
+    ``vehicle`` holds the model's columns (e.g. 品牌, 年份 "2019-11", 里程数, 排量/续航 …); returns
+    ``{"predicted", "low", "high", "missing_inputs"}`` in the training data's currency (万元 prices come back in yuan).
+    The model and its loading belong to the risk domain.
+    """
+    from pathlib import Path
+
+    from autofin.risk import service as risk
+
+    return risk.estimate_vehicle_value(Path(model_dir), vehicle)

@@ -67,7 +67,9 @@ def test_a_domain_uses_another_only_through_its_service_permissions_events_or_er
                 parts = name.split(".")
                 if len(parts) < 3 or parts[0] != "autofin" or parts[1] not in DOMAINS or parts[1] == domain:
                     continue
-                assert parts[2] in CROSS_DOMAIN_ALLOWED, f"{domain}/{path.name} reaches into {name}"
+                # pages may compose another domain's widgets (an upload box, a preview); cores never do
+                allowed = (*CROSS_DOMAIN_ALLOWED, "console") if path.name == "console.py" else CROSS_DOMAIN_ALLOWED
+                assert parts[2] in allowed, f"{domain}/{path.name} reaches into {name}"
 
 
 def test_the_ledger_knows_nothing_of_loans():

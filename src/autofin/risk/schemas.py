@@ -1,0 +1,57 @@
+"""API shapes of the risk model registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from autofin.api.schemas import PublicModel, StrictModel
+
+
+class RiskModelPublic(PublicModel):
+    id: int
+    name: str
+    number: int
+    kind: str
+    status: str
+    target: str
+    data_sha256: str
+    data_rows: int
+    trained_by: str
+    trained_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    promoted_at: datetime | None
+    retired_at: datetime | None
+    summary: dict[str, Any] = Field(default_factory=dict)
+    version: int
+
+
+class RiskModelDetail(RiskModelPublic):
+    features: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    artifact_path: str
+
+
+class ScoreRequest(StrictModel):
+    inputs: dict[str, Any] = Field(..., description="The applicant's (or vehicle's) values by column name.")
+    subject_id: str | None = Field(None, max_length=64, description="Application or customer id, for the log.")
+
+
+class ScoreResponse(StrictModel):
+    model_id: int
+    model_name: str
+    model_number: int
+    log_id: int
+    result: dict[str, Any]
+
+
+class PsiCheckPublic(PublicModel):
+    id: int
+    model_id: int
+    psi: float
+    rows: int
+    status: str
+    checked_at: datetime
