@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.api.schemas import ListResponse
 from autofin.risk import service
 from autofin.risk.schemas import PsiCheckPublic, RiskModelDetail, RiskModelPublic, ScoreRequest, ScoreResponse
+from autofin.schemas import ListResponse
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
 ModelId = Annotated[int, Path(ge=1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from autofin.kernel.actor import SYSTEM
-from autofin.platform.job_runner import JobRunContext, declare_job
+from autofin.platform.service import JobRunContext, declare_job
 from autofin.risk import service
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from autofin.api.schemas import PublicModel, StrictModel
+from autofin.schemas import PublicModel, StrictModel
 
 
 class RiskModelPublic(PublicModel):
