@@ -206,7 +206,7 @@ def _loan_table(data: ContractData, figures: ContractFigures, s: dict[str, Parag
 def _apr_box(figures: ContractFigures, s: dict[str, ParagraphStyle]) -> Table:
     text = (
         f"年化利率（按中国人民银行规定的内部收益率法计算）：<b>{_pct(figures.rate.simple)}%</b><br/>"
-        f"<font size=9>Annualised rate (PBOC IRR method): {_pct(figures.rate.simple)}% · "
+        f"<font size=9>Annualised rate (PBOC IRR method): {_pct(figures.rate.simple)}%；"
         f"按复利计 compound: {_pct(figures.rate.compound)}%</font>"
     )
     box = Table([[Paragraph(text, s["apr"])]], colWidths=[172 * mm])
@@ -271,7 +271,7 @@ def render_contract_pdf(data: ContractData, template: ContractTemplate | None = 
         Paragraph(_esc(template.title_en), s["subtitle"]),
         Spacer(1, 3 * mm),
         Paragraph(f"合同编号 Contract No.：{data.contract_no}", s["body"]),
-        Paragraph(f"签订日期：{data.issued_on.isoformat()}" + (f"　签订地点：{_esc(data.place)}" if data.place else ""),
+        Paragraph(f"签订日期：{data.issued_on.isoformat()}" + (f"&nbsp;&nbsp;&nbsp;&nbsp;签订地点：{_esc(data.place)}" if data.place else ""),
                   s["body"]),
         Spacer(1, 3 * mm),
         _apr_box(figures, s),
