@@ -122,6 +122,12 @@ def _reason(reason: str | None, field: str = "reason") -> str:
 # --- customers --------------------------------------------------------------------------------------------------
 
 
+def validate_resident_id(number: str, *, today: date) -> None:
+    """Refuse (ValidationFailed naming ``id_number``) a resident ID that is not valid on ``today``: check digit,
+    region code, birth date. Age limits are a product's business, not identity's, so none are applied here."""
+    identity.parse_resident_id(number, today=today, min_age=None, max_age=None)
+
+
 def _age_limits(uow: UnitOfWork) -> tuple[int, int]:
     """The borrower age range of the config centre (``customer.min_age`` / ``customer.max_age``)."""
     return (

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from autofin.kernel.money import ZERO
-from autofin.ledger.figures import BalanceSheet, IncomeStatement, TrialBalance
+from autofin.ledger.figures import BalanceSheet, CashFlowStatement, IncomeStatement, TrialBalance
 from autofin.ledger.rules.engine import PostingLine
 
 
@@ -113,3 +113,39 @@ def voucher_range_errors(period: str, count: int, distinct: int, lowest: int | N
         f"voucher numbers of {period} are not gap-free: {count} entries numbered {lowest}..{highest}"
         f" ({count - distinct} duplicated)"
     ]
+
+
+def cash_flow_errors(statement: CashFlowStatement) -> list[str]:
+    """The cash-flow statement ties to the change in cash over the period (closing − opening = net flows)."""
+    change = statement.closing_cash - statement.opening_cash
+    if change == statement.net_change:
+        return []
+    return [
+        f"cash flow {statement.period}: net cash flows {statement.net_change} ≠ change in cash {change} "
+        f"(opening {statement.opening_cash}, closing {statement.closing_cash})"
+    ]
+
+
+LoanRates = Sequence[tuple[Decimal, Decimal]]
+RateProvider = Callable[[Any, Any, Any], LoanRates]
+"""``fn(uow, start, end) -> [(average daily balance, annual rate), ...]`` over the loans (or rate buckets) in the
+period — servicing registers one; the ledger weights the rates by those balances (加权平均利率)."""
+
+_RATE_PROVIDERS: dict[str, RateProvider] = {}
+
+
+def register_rate_provider(name: str, provider: RateProvider) -> None:
+    """Register where loan rates come from (the ledger knows no loans); the latest registration is used."""
+    _RATE_PROVIDERS.pop(name, None)
+    _RATE_PROVIDERS[name] = provider
+
+
+def unregister_rate_provider(name: str) -> None:
+    _RATE_PROVIDERS.pop(name, None)
+
+
+def rate_provider() -> tuple[str, RateProvider] | None:
+    if not _RATE_PROVIDERS:
+        return None
+    name = next(reversed(_RATE_PROVIDERS))
+    return name, _RATE_PROVIDERS[name]

@@ -36,6 +36,9 @@ from autofin.db.types import BigId, Money, UTCDateTime
 from autofin.kernel.clock import utcnow
 from autofin.kernel.money import ZERO
 
+ACTIVITIES = ("operating", "investing", "financing")  # 经营 / 投资 / 筹资活动
+ACTIVITY_CHECK = "activity IS NULL OR activity IN ('operating','investing','financing')"
+
 
 class LedgerAccount(IdMixin, TimestampMixin, Base):
     """A chart-of-accounts entry (会计科目). Lines post to leaf accounts only; parents sum their children."""
@@ -87,12 +90,15 @@ class PostingRuleLineRow(IdMixin, Base):
     side: Mapped[str] = mapped_column(String(6), nullable=False)
     expression: Mapped[str] = mapped_column(String(500), nullable=False)
     memo: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # cash-flow activity of a line on a cash account (operating / investing / financing); None elsewhere
+    activity: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     rule: Mapped[PostingRuleRow] = relationship(back_populates="lines")
 
     __table_args__ = (
         UniqueConstraint("rule_id", "line_no"),
         CheckConstraint("side IN ('debit','credit')", name="side"),
+        CheckConstraint(ACTIVITY_CHECK, name="activity"),
     )
 
 
@@ -156,11 +162,13 @@ class JournalLine(IdMixin, Base):
     debit: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
     credit: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
     memo: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    activity: Mapped[str | None] = mapped_column(String(10), nullable=True)  # cash-flow activity (cash lines)
 
     entry: Mapped[JournalEntry] = relationship(back_populates="lines", viewonly=True)
 
     __table_args__ = (
         CheckConstraint("(debit > 0 AND credit = 0) OR (debit = 0 AND credit > 0)", name="one_sided"),
+        CheckConstraint(ACTIVITY_CHECK, name="activity"),
         Index("ix_ledger_line_entry", "entry_id"),
         Index("ix_ledger_line_account_date", "account_id", "business_date"),
     )
@@ -192,6 +200,7 @@ class ManualVoucher(IdMixin, TimestampMixin, VersionedMixin, Base):
     checker_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reject_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    counterparty: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 对方单位 (cash journal)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), nullable=True)
     attachments: Mapped[list[Any]] = mapped_column(JSON, nullable=False, default=list)
 
@@ -214,8 +223,67 @@ class ManualVoucherLine(IdMixin, Base):
     debit: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
     credit: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
     memo: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    activity: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     voucher: Mapped[ManualVoucher] = relationship(back_populates="lines")
+
+    __table_args__ = (CheckConstraint(ACTIVITY_CHECK, name="activity"),)
+
+
+class BankAccount(IdMixin, TimestampMixin, VersionedMixin, Base):
+    """A bank account of the company (银行账户) and the cash account of the chart that books it (e.g. 1002 or a
+    sub-account). Only the masked number is kept: the cash journal never needs the full one."""
+
+    __tablename__ = "ledger_bank_account"
+
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    bank_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    number_masked: Mapped[str] = mapped_column(String(40), nullable=False)
+    account_code: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class BankStatement(IdMixin, Base):
+    """One imported bank statement file (银行对账单); the same file cannot be imported twice for an account."""
+
+    __tablename__ = "ledger_bank_statement"
+
+    bank_account_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_bank_account.id"), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    line_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    first_date: Mapped[date] = mapped_column(Date, nullable=False)
+    last_date: Mapped[date] = mapped_column(Date, nullable=False)
+    imported_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("bank_account_id", "content_hash"),)
+
+
+class BankStatementLine(IdMixin, Base):
+    """A line of a bank statement: ``amount`` is signed (+ money in, − money out). Matching to a journal line is
+    kept here (journal lines are immutable); a journal line matches at most one statement line."""
+
+    __tablename__ = "ledger_bank_statement_line"
+
+    statement_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_bank_statement.id"), nullable=False)
+    bank_account_id: Mapped[int] = mapped_column(BigId, ForeignKey("ledger_bank_account.id"), nullable=False)
+    row_no: Mapped[int] = mapped_column(Integer, nullable=False)
+    value_date: Mapped[date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    counterparty: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    reference: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    balance: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    matched_line_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_line.id"), unique=True, nullable=True)
+    match_kind: Mapped[str | None] = mapped_column(String(10), nullable=True)  # auto / manual
+    matched_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint("match_kind IS NULL OR match_kind IN ('auto','manual')", name="match_kind"),
+        Index("ix_ledger_bank_statement_line_account_date", "bank_account_id", "value_date"),
+    )
 
 
 POSTGRES_DDL: tuple[str, ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -29,6 +29,7 @@ class LinePublic(PublicModel):
     debit: MoneyStr
     credit: MoneyStr
     memo: str
+    activity: str | None = None
 
 
 class EntryPublic(PublicModel):
@@ -55,6 +56,7 @@ class VoucherLineIn(StrictModel):
     debit: MoneyStr = Decimal("0")
     credit: MoneyStr = Decimal("0")
     memo: str = Field("", max_length=200)
+    activity: Literal["operating", "investing", "financing"] | None = None  # cash-flow activity of a cash line
 
 
 class VoucherCreate(StrictModel):
@@ -62,6 +64,7 @@ class VoucherCreate(StrictModel):
     description: str = Field(min_length=1, max_length=300)
     lines: list[VoucherLineIn] = Field(min_length=2, max_length=200)
     attachments: list[str] = Field(default_factory=list, max_length=20)
+    counterparty: str | None = Field(None, max_length=100)
 
 
 class VoucherDecision(StrictModel):
@@ -79,6 +82,7 @@ class VoucherLinePublic(PublicModel):
     debit: MoneyStr
     credit: MoneyStr
     memo: str
+    activity: str | None = None
 
 
 class VoucherPublic(PublicModel):
@@ -90,6 +94,7 @@ class VoucherPublic(PublicModel):
     maker_name: str
     checker_name: str | None
     reject_reason: str | None
+    counterparty: str | None = None
     entry_id: int | None
     version: int
     lines: list[VoucherLinePublic]
@@ -205,3 +210,143 @@ class AccountDetailPublic(PublicModel):
     total_debit: MoneyStr
     total_credit: MoneyStr
     closing: MoneyStr
+
+
+# ------------------------------------------------------------------------------------------ cash and figures
+class CashFlowItemPublic(PublicModel):
+    activity: str
+    category_code: str
+    name_zh: str
+    name_en: str
+    inflow: MoneyStr
+    outflow: MoneyStr
+    net: MoneyStr
+
+
+class CashFlowSectionPublic(PublicModel):
+    activity: str
+    name_zh: str
+    name_en: str
+    items: list[CashFlowItemPublic]
+    inflow: MoneyStr
+    outflow: MoneyStr
+    net: MoneyStr
+
+
+class CashFlowStatementPublic(PublicModel):
+    period: str
+    start: date
+    end: date
+    sections: list[CashFlowSectionPublic]
+    opening_cash: MoneyStr
+    closing_cash: MoneyStr
+    net_change: MoneyStr
+    ties: bool
+
+
+class DailyBalancePublic(PublicModel):
+    date: date
+    balance: MoneyStr
+
+
+class FinanceFiguresPublic(PublicModel):
+    account_code: str
+    start: date
+    end: date
+    average_daily_balance: MoneyStr
+    closing_balance: MoneyStr
+    daily: list[DailyBalancePublic]
+    weighted_average_rate: Decimal | None = Field(description="annual rate as a decimal string, e.g. 0.0725")
+    rate_available: bool
+    rate_source: str | None
+    rate_unavailable_reason: str | None
+
+
+class BankAccountCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    bank_name: str = Field(min_length=1, max_length=100)
+    number: str = Field(min_length=8, max_length=40, description="full number; only the masked form is stored")
+    account_code: str = Field(min_length=4, max_length=20, examples=["1002"])
+
+
+class BankAccountPublic(PublicModel):
+    id: int
+    name: str
+    bank_name: str
+    number_masked: str
+    account_code: str
+    active: bool
+    version: int
+
+
+class CashJournalLinePublic(PublicModel):
+    line_id: int
+    entry_id: int
+    voucher_no: str
+    business_date: date
+    description: str
+    counterparty: str
+    memo: str
+    receipt: MoneyStr
+    payment: MoneyStr
+    balance: MoneyStr
+    activity: str | None
+    statement_line_id: int | None
+
+
+class CashJournalPublic(PublicModel):
+    bank_account_id: int
+    name: str
+    bank_name: str
+    number_masked: str
+    account_code: str
+    start: date
+    end: date
+    opening: MoneyStr
+    lines: list[CashJournalLinePublic]
+    total_receipts: MoneyStr
+    total_payments: MoneyStr
+    closing: MoneyStr
+
+
+class ImportResultPublic(PublicModel):
+    statement_id: int
+    line_count: int
+    first_date: date
+    last_date: date
+    total_in: MoneyStr
+    total_out: MoneyStr
+    matched: int
+
+
+class BankStatementLinePublic(PublicModel):
+    id: int
+    statement_id: int
+    row_no: int
+    value_date: date
+    amount: MoneyStr
+    counterparty: str
+    reference: str
+    balance: MoneyStr | None
+    matched_line_id: int | None
+    match_kind: str | None
+    matched_by: str | None
+
+
+class UnmatchedPublic(PublicModel):
+    bank_account_id: int
+    statement_lines: list[BankStatementLinePublic]
+    journal_lines: list[CashJournalLinePublic]
+
+
+class AutoMatchRequest(StrictModel):
+    window_days: int = Field(3, ge=0, le=31)
+
+
+class AutoMatchResult(PublicModel):
+    matched: int
+    pairs: list[tuple[int, int]]
+
+
+class ManualMatchRequest(StrictModel):
+    journal_line_id: int

@@ -49,9 +49,32 @@ def seed(uow: UnitOfWork) -> None:
                         side=line.side.value,
                         expression=line.expression,
                         memo=line.memo,
+                        activity=line.activity,
                     )
                     for number, line in enumerate(rule.lines, start=1)
                 ],
             )
         )
     session.flush()
+    _backfill_activities(uow)
+
+
+def _backfill_activities(uow: UnitOfWork) -> None:
+    """Rules seeded before cash-flow activities existed get the default activity on their cash lines (only where
+    none is set, so finance's own choice stays)."""
+    defaults = {
+        (rule.event_type, rule.basis.value, line.account_code): line.activity
+        for rule in RULES
+        for line in rule.lines
+        if line.activity
+    }
+    rows = uow.session.execute(
+        select(PostingRuleLineRow, PostingRuleRow.event_type, PostingRuleRow.basis)
+        .join(PostingRuleRow, PostingRuleRow.id == PostingRuleLineRow.rule_id)
+        .where(PostingRuleLineRow.activity.is_(None))
+    ).all()
+    for line, event_type, basis in rows:
+        activity = defaults.get((event_type, basis, line.account_code))
+        if activity:
+            line.activity = activity
+    uow.session.flush()

@@ -31,6 +31,7 @@ from autofin.kernel.money import ZERO, D, to_minor
 from autofin.ledger import checks, errors
 from autofin.ledger.figures import Checklist
 from autofin.ledger.models import (
+    ACTIVITIES,
     DailyBalance,
     JournalEntry,
     JournalLine,
@@ -74,6 +75,8 @@ BALANCE_TABLE = cast(Table, DailyBalance.__table__)
 # Re-exported so other domains register their subledger = GL checks through this service (dependency rules).
 register_subledger_check = checks.register_subledger_check
 unregister_subledger_check = checks.unregister_subledger_check
+register_rate_provider = checks.register_rate_provider
+unregister_rate_provider = checks.unregister_rate_provider
 
 VOUCHER_WORD = "记"  # 记账凭证 (general voucher word)
 MANUAL_EVENT = "manual.voucher"
@@ -153,6 +156,7 @@ class VoucherLineInput:
     debit: Decimal = ZERO
     credit: Decimal = ZERO
     memo: str = ""
+    activity: str | None = None  # cash-flow activity of a cash-account line (default: inferred)
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class VoucherInput:
     description: str
     lines: Sequence[VoucherLineInput]
     attachments: tuple[str, ...] = ()
+    counterparty: str | None = None  # 对方单位, shown in the cash journal
 
 
 @dataclass
@@ -271,7 +276,7 @@ def _rule_of(row: PostingRuleRow) -> Rule:
     return Rule(
         row.event_type,
         Basis(row.basis),
-        tuple(RuleLine(ln.account_code, Side(ln.side), ln.expression, ln.memo) for ln in row.lines),
+        tuple(RuleLine(ln.account_code, Side(ln.side), ln.expression, ln.memo, ln.activity) for ln in row.lines),
         row.description_en,
         row.description_zh,
     )
@@ -315,6 +320,16 @@ def _check_balanced(lines: Sequence[PostingLine], account_types: Mapping[str, st
         debit = sum((ln.debit for ln in lines), ZERO)
         credit = sum((ln.credit for ln in lines), ZERO)
         raise errors.unbalanced(debit, credit, problems)
+
+
+def _check_activity(field_name: str, value: str | None) -> None:
+    if value and value not in ACTIVITIES:
+        raise invalid(
+            field_name,
+            f"'{value}' is not a cash-flow activity; use one of {', '.join(ACTIVITIES)}.",
+            f"“{value}”不是现金流量活动类别，可选：经营 operating、投资 investing、筹资 financing。",
+            "ledger.line.activity",
+        )
 
 
 def _check_cents(field_name: str, value: Decimal) -> None:
@@ -569,6 +584,7 @@ def _write_entries(uow: UnitOfWork, actor: Actor, drafts: Sequence[_Draft], cont
                     "debit": line.debit,
                     "credit": line.credit,
                     "memo": line.memo[:200],
+                    "activity": line.activity,
                 }
             )
             movement = movements[(account_id, draft.business_date)]
@@ -679,7 +695,9 @@ def reverse_entry(
     context = _context(uow)
     codes = {info.id: code for code, info in context.accounts.items()}
     lines = [
-        PostingLine(codes[line.account_id], line.credit, line.debit, f"冲销 reversal: {line.memo}"[:200])
+        PostingLine(
+            codes[line.account_id], line.credit, line.debit, f"冲销 reversal: {line.memo}"[:200], line.activity
+        )
         for line in original.lines
     ]
     day = business_date or original.business_date
@@ -722,7 +740,8 @@ def create_voucher(uow: UnitOfWork, actor: Actor, command: VoucherInput) -> Manu
         _check_cents(f"lines.{number}.debit", line.debit)
         _check_cents(f"lines.{number}.credit", line.credit)
         _check_postable(accounts, line.account_code)
-        lines.append(PostingLine(line.account_code, line.debit, line.credit, line.memo))
+        _check_activity(f"lines.{number}.activity", line.activity)
+        lines.append(PostingLine(line.account_code, line.debit, line.credit, line.memo, line.activity or None))
     _check_balanced(lines, {code: info.type for code, info in accounts.items()})
     period = period_of(command.business_date)
     _refuse_closed(uow, period)
@@ -734,8 +753,16 @@ def create_voucher(uow: UnitOfWork, actor: Actor, command: VoucherInput) -> Manu
         maker_id=actor.user_id,
         maker_name=actor.username,
         attachments=list(command.attachments),
+        counterparty=(command.counterparty or "").strip()[:100] or None,
         lines=[
-            ManualVoucherLine(line_no=n, account_code=ln.account_code, debit=ln.debit, credit=ln.credit, memo=ln.memo)
+            ManualVoucherLine(
+                line_no=n,
+                account_code=ln.account_code,
+                debit=ln.debit,
+                credit=ln.credit,
+                memo=ln.memo,
+                activity=ln.activity,
+            )
             for n, ln in enumerate(lines, start=1)
         ],
     )
@@ -750,7 +777,7 @@ def approve_voucher(uow: UnitOfWork, actor: Actor, voucher_id: int, version: int
     actor.require(APPROVE_VOUCHERS)
     voucher = _draft_voucher(uow, actor, voucher_id, version)
     context = _context(uow)
-    lines = [PostingLine(ln.account_code, ln.debit, ln.credit, ln.memo) for ln in voucher.lines]
+    lines = [PostingLine(ln.account_code, ln.debit, ln.credit, ln.memo, ln.activity) for ln in voucher.lines]
     for line in lines:
         _check_postable(context.accounts, line.account_code)
     _check_balanced(lines, context.account_types)
@@ -761,7 +788,7 @@ def approve_voucher(uow: UnitOfWork, actor: Actor, voucher_id: int, version: int
         source_id=str(voucher.id),
         fingerprint=_fingerprint({"voucher": voucher.id}),
         description=voucher.description,
-        dimensions={},
+        dimensions={"counterparty": voucher.counterparty} if voucher.counterparty else {},
         attachments=list(voucher.attachments or []),
         lines=lines,
         approved_by=actor.username,
@@ -1125,6 +1152,8 @@ def save_rule(
             errors_found.append((f"lines.{number}.expression", str(exc)))
         if line.account_code not in accounts:
             errors_found.append((f"lines.{number}.account_code", f"no account {line.account_code}"))
+        if line.activity and line.activity not in ACTIVITIES:
+            errors_found.append((f"lines.{number}.activity", f"activity must be one of {', '.join(ACTIVITIES)}"))
     if errors_found:
         from autofin.kernel.errors import FieldError
 
@@ -1148,7 +1177,12 @@ def save_rule(
     row.description_zh = description_zh
     row.lines.extend(
         PostingRuleLineRow(
-            line_no=n, account_code=ln.account_code, side=Side(ln.side).value, expression=ln.expression, memo=ln.memo
+            line_no=n,
+            account_code=ln.account_code,
+            side=Side(ln.side).value,
+            expression=ln.expression,
+            memo=ln.memo,
+            activity=ln.activity,
         )
         for n, ln in enumerate(lines, start=1)
     )

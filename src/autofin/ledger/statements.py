@@ -18,12 +18,20 @@ from autofin.ledger import errors
 from autofin.ledger.figures import (
     AccountDetail,
     BalanceSheet,
+    CashFlowStatement,
+    CashLine,
+    Category,
     DetailLine,
+    FinanceFigures,
     IncomeStatement,
     StatementLine,
     TrialBalance,
     TrialBalanceRow,
+    build_cash_flow,
+    classify_cash_entry,
+    daily_balances,
     debit_credit_columns,
+    weighted_average_rate,
 )
 from autofin.ledger.models import DailyBalance, JournalEntry, JournalLine, LedgerAccount
 from autofin.ledger.permissions import VIEW_ENTRIES, VIEW_REPORTS
@@ -298,3 +306,120 @@ def average_daily_balance(uow: UnitOfWork, actor: Actor, code: str, start: date,
     actor.require(VIEW_REPORTS)
     opening, movements = daily_net_movements(uow, code, start, end)
     return quantize(average(opening, movements, start, end))
+
+
+# ------------------------------------------------------------------------------------------------ cash flow
+CASH_ROOTS = ("1001", "1002", "1012")  # 库存现金, 银行存款, 其他货币资金 (those present in the chart)
+LOAN_ACCOUNT = "1303"
+
+
+def cash_account_ids(uow: UnitOfWork) -> list[int]:
+    """The cash accounts (现金及现金等价物): the cash roots present in the chart and all their sub-accounts."""
+    codes = set(uow.session.scalars(select(LedgerAccount.code).where(LedgerAccount.code.in_(CASH_ROOTS))))
+    ids: list[int] = []
+    for code in sorted(codes):
+        ids += account_ids_under(uow, code)
+    return ids
+
+
+def _categories(accounts: list[LedgerAccount]) -> dict[str, Category]:
+    by_code = {a.code: a for a in accounts}
+    result: dict[str, Category] = {}
+    for account in accounts:
+        root = account
+        while root.parent_code and root.parent_code in by_code:
+            root = by_code[root.parent_code]
+        result[account.code] = Category(root.code, root.name_zh, root.name_en)
+    return result
+
+
+def cash_flow_statement(uow: UnitOfWork, actor: Actor, period: str) -> CashFlowStatement:
+    """现金流量表 (direct method) of a ``YYYY-MM`` period."""
+    actor.require(VIEW_REPORTS)
+    start, end = parse_period(period)
+    return build_cash_flow_statement(uow, start, end, period)
+
+
+def build_cash_flow_statement(uow: UnitOfWork, start: date, end: date, label: str = "") -> CashFlowStatement:
+    """Every entry with a line on a cash account in the range, classified by its cash lines' activity and its
+    counterpart accounts (see :func:`figures.classify_cash_entry`); ties to the change in cash by construction,
+    which :func:`checks.cash_flow_errors` verifies."""
+    accounts = _accounts(uow)
+    by_id = {a.id: a for a in accounts}
+    cash_ids = set(cash_account_ids(uow))
+    categories = _categories(accounts)
+    movements: list[tuple[str, Category, Decimal]] = []
+    if cash_ids:
+        entry_ids = (
+            select(JournalLine.entry_id)
+            .where(
+                JournalLine.account_id.in_(cash_ids),
+                JournalLine.business_date >= start,
+                JournalLine.business_date <= end,
+            )
+            .distinct()
+        )
+        rows = uow.session.execute(
+            select(JournalLine.entry_id, JournalLine.account_id, JournalLine.debit, JournalLine.credit,
+                   JournalLine.activity)
+            .where(JournalLine.entry_id.in_(entry_ids))
+            .order_by(JournalLine.entry_id, JournalLine.line_no)
+        ).all()
+        current: int | None = None
+        lines: list[CashLine] = []
+        for row in [*rows, None]:
+            if row is None or row.entry_id != current:
+                if lines:
+                    movements += classify_cash_entry(lines, categories)
+                lines = []
+                if row is None:
+                    break
+                current = row.entry_id
+            account = by_id[row.account_id]
+            lines.append(
+                CashLine(account.code, account.type, row.account_id in cash_ids, row.debit, row.credit, row.activity)
+            )
+    before = balances_until_day_before(uow, start)
+    after = balances_until(uow, end)
+    opening = sum((before.get(i, ZERO) for i in cash_ids), ZERO)
+    closing = sum((after.get(i, ZERO) for i in cash_ids), ZERO)
+    return build_cash_flow(label or f"{start}..{end}", start, end, movements, opening, closing)
+
+
+# ------------------------------------------------------------------------------------------ finance figures
+def finance_figures(
+    uow: UnitOfWork, actor: Actor, start: date, end: date, code: str = LOAN_ACCOUNT
+) -> FinanceFigures:
+    """贷款日均余额 from the daily balances of ``code`` (default 1303 贷款) and 加权平均利率 from the registered
+    loan-rate provider (servicing's); without one the rate is reported as not available, never invented."""
+    from autofin.kernel.money import quantize
+    from autofin.ledger import checks
+
+    actor.require(VIEW_REPORTS)
+    if end < start:
+        from autofin.kernel.errors import invalid
+
+        raise invalid("end", "The end date must not be before the start date.", "结束日期不能早于开始日期。",
+                      "ledger.figures.range")
+    opening, movements = daily_net_movements(uow, code, start, end)
+    series = daily_balances(opening, movements, start, end)
+    average = quantize(sum((balance for _day, balance in series), ZERO) / len(series))
+    provider = checks.rate_provider()
+    rate: Decimal | None = None
+    source: str | None = None
+    reason_en: str | None = None
+    reason_zh: str | None = None
+    if provider is None:
+        reason_en = "No loan-rate source is registered yet (servicing registers one); the rate is not available."
+        reason_zh = "尚未接入贷款利率来源（由贷后系统提供），暂无法计算加权平均利率。"
+    else:
+        source, fetch = provider
+        pairs = list(fetch(uow, start, end))
+        if not pairs or sum((balance for balance, _rate in pairs), ZERO) == ZERO:
+            reason_en = "No loan balances in this period to weight the rates by."
+            reason_zh = "该期间没有贷款余额，无法计算加权平均利率。"
+        else:
+            rate = weighted_average_rate(pairs).quantize(Decimal("0.000001"))
+    return FinanceFigures(
+        code, start, end, average, series[-1][1], tuple(series), rate, source, reason_en, reason_zh
+    )

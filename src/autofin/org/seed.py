@@ -31,48 +31,59 @@ class BuiltinRole:
     patterns: tuple[str, ...]
 
 
+# Built-in roles hold what their work needs and no more (PIPL's minimum-necessary rule): patterns are matched
+# against every declared permission at seed time, so permissions of domains added later land in the right roles.
 BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
     BuiltinRole("admin", "管理员", "Administrator", ScopeKind.ALL, ("*",)),
     BuiltinRole(
         "sales", "业务员", "Sales", ScopeKind.SELF,
         (
-            "customers.*", "origination.application.*", "origination.credit_line.*", "origination.progress.*",
-            "vehicles.*", "products.*.view", "org.department.view", "org.position.view",
+            "customers.customer.*", "customers.card.view", "customers.card.manage", "customers.tag.manage",
+            "customers.pii.identity.view", "customers.pii.contact.view", "customers.blacklist.view",
+            "origination.application.*", "origination.credit_line.*", "origination.progress.*",
+            "vehicles.vehicle.*", "vehicles.appraisal.manage", "vehicles.lien.apply", "vehicles.lien.view",
+            "products.product.view", "products.product.quote", "documents.*",
+            "org.department.view", "org.position.view",
         ),
     ),
     BuiltinRole(
         "reviewer", "审核员", "Reviewer", ScopeKind.DEPARTMENT_AND_BELOW,
         (
-            "origination.review.*", "origination.application.view", "origination.progress.*",
-            "origination.committee.*", "signing.*", "customers.*.view", "vehicles.*.view", "collateral.*.view",
-            "products.*.view", "risk.*.view",
+            "origination.review.*", "origination.application.view", "origination.contract.view",
+            "origination.progress.*", "customers.customer.view", "customers.pii.*.view", "customers.card.view",
+            "customers.blacklist.view", "vehicles.*.view", "products.product.view", "products.product.quote",
+            "risk.model.view", "risk.model.score", "documents.view", "servicing.loan.view",
         ),
     ),
     BuiltinRole(
         "risk", "风控", "Risk officer", ScopeKind.ALL,
         (
-            "risk.*", "origination.review.*", "origination.application.view", "customers.*.view",
-            "customers.blacklist.*", "vehicles.*.view", "collateral.*.view", "servicing.*.view",
-            "collections.*.view", "products.*.view", "audit.event.view",
+            "risk.*", "origination.review.*", "origination.rule.manage", "origination.application.view",
+            "customers.customer.view", "customers.pii.*.view", "customers.blacklist.*", "vehicles.*.view",
+            "vehicles.registry.verify", "products.*.view", "servicing.loan.view", "collections.*.view",
+            "audit.event.view", "documents.view",
         ),
     ),
     BuiltinRole(
         "finance", "财务", "Finance", ScopeKind.ALL,
         (
-            "ledger.*", "finance.*", "disbursement.*", "servicing.repayment.*", "servicing.*.view",
-            "reports.*", "audit.event.view", "products.*.view",
+            "ledger.*", "channels.payment.*", "disbursement.*", "servicing.repayment.*", "servicing.loan.view",
+            "servicing.eod.run", "origination.application.view", "reports.*", "audit.event.view",
+            "products.product.view",
         ),
     ),
     BuiltinRole(
         "collector", "催收", "Collector", ScopeKind.DEPARTMENT,
-        ("collections.*", "servicing.*.view", "customers.*.view"),
+        ("collections.*", "servicing.loan.view", "customers.customer.view"),
     ),
     BuiltinRole(
-        "dealer", "经销商", "Dealer", ScopeKind.SELF,
+        # A dealer's users form one department, so department scope shows each of them the dealer's applications.
+        "dealer", "经销商", "Dealer", ScopeKind.DEPARTMENT,
         (
             "channels.dealer.*", "origination.application.create", "origination.application.view",
-            "origination.application.submit", "origination.progress.*", "customers.customer.create",
-            "customers.customer.view", "vehicles.vehicle.*", "products.*.view",
+            "origination.application.update", "origination.application.submit", "origination.application.withdraw",
+            "origination.progress.*", "customers.customer.create", "customers.customer.view", "vehicles.vehicle.*",
+            "products.product.view", "products.product.quote", "documents.upload", "documents.view",
         ),
     ),
 )

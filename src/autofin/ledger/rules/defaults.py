@@ -57,6 +57,8 @@ NORMAL_BALANCE_OF_TYPE = {
 
 D, C = Side.DEBIT, Side.CREDIT
 BOTH, ACCRUAL, CASH = Basis.BOTH, Basis.ACCRUAL, Basis.CASH
+# Cash-flow activities of the cash lines (现金流量表项目): loan business is operating, capital is financing.
+OPER, FIN = "operating", "financing"
 
 REPAID_TOTAL = "principal + overdue_principal + interest + fee + penalty"
 
@@ -65,7 +67,7 @@ RULES: tuple[Rule, ...] = (
         "capital.contributed",
         BOTH,
         (
-            RuleLine("1002", D, "amount", "capital received"),
+            RuleLine("1002", D, "amount", "capital received", FIN),
             RuleLine("4001", C, "amount", "paid-in capital"),
         ),
         "Capital paid in",
@@ -76,7 +78,7 @@ RULES: tuple[Rule, ...] = (
         BOTH,
         (
             RuleLine("130301", D, "principal", "loan principal"),
-            RuleLine("1002", C, "principal", "paid to the borrower or dealer"),
+            RuleLine("1002", C, "principal", "paid to the borrower or dealer", OPER),
         ),
         "Loan disbursed",
         "贷款发放",
@@ -95,7 +97,7 @@ RULES: tuple[Rule, ...] = (
         "repayment.allocated",
         ACCRUAL,
         (
-            RuleLine("1002", D, REPAID_TOTAL, "repayment received"),
+            RuleLine("1002", D, REPAID_TOTAL, "repayment received", OPER),
             RuleLine("130301", C, "principal", "principal repaid"),
             RuleLine("130302", C, "overdue_principal", "overdue principal repaid"),
             RuleLine("1132", C, "interest + penalty", "accrued interest and penalty collected"),
@@ -109,7 +111,7 @@ RULES: tuple[Rule, ...] = (
         "repayment.allocated",
         CASH,
         (
-            RuleLine("1002", D, REPAID_TOTAL, "repayment received"),
+            RuleLine("1002", D, REPAID_TOTAL, "repayment received", OPER),
             RuleLine("130301", C, "principal", "principal repaid"),
             RuleLine("130302", C, "overdue_principal", "overdue principal repaid"),
             RuleLine("6011", C, "net(interest)", "interest income, net of VAT"),
@@ -148,7 +150,7 @@ RULES: tuple[Rule, ...] = (
         "fee.charged",
         BOTH,
         (
-            RuleLine("1002", D, "fee", "fee received"),
+            RuleLine("1002", D, "fee", "fee received", OPER),
             RuleLine("6021", C, "net(fee)", "fee income, net of VAT"),
             RuleLine("222101", C, "tax(fee)", "output VAT on fee"),
         ),
@@ -159,7 +161,7 @@ RULES: tuple[Rule, ...] = (
         "prepayment.received",
         ACCRUAL,
         (
-            RuleLine("1002", D, "principal + interest + fee", "prepayment received"),
+            RuleLine("1002", D, "principal + interest + fee", "prepayment received", OPER),
             RuleLine("130301", C, "principal", "principal prepaid"),
             RuleLine("1132", C, "interest", "accrued interest collected"),
             RuleLine("6021", C, "net(fee)", "prepayment fee, net of VAT"),
@@ -172,7 +174,7 @@ RULES: tuple[Rule, ...] = (
         "prepayment.received",
         CASH,
         (
-            RuleLine("1002", D, "principal + interest + fee", "prepayment received"),
+            RuleLine("1002", D, "principal + interest + fee", "prepayment received", OPER),
             RuleLine("130301", C, "principal", "principal prepaid"),
             RuleLine("6011", C, "net(interest)", "interest income, net of VAT"),
             RuleLine("6021", C, "net(fee)", "prepayment fee, net of VAT"),
@@ -224,7 +226,7 @@ RULES: tuple[Rule, ...] = (
         "recovery.received",
         BOTH,
         (
-            RuleLine("1002", D, "amount", "recovery received"),
+            RuleLine("1002", D, "amount", "recovery received", OPER),
             RuleLine("6301", C, "amount", "recovery of a written-off loan"),
             RuleLine("7002", D, "amount", "memorandum contra reduced"),
             RuleLine("7001", C, "amount", "memorandum: written-off loan recovered"),
@@ -236,7 +238,7 @@ RULES: tuple[Rule, ...] = (
         "debt.transferred",
         BOTH,
         (
-            RuleLine("1002", D, "consideration", "transfer price received"),
+            RuleLine("1002", D, "consideration", "transfer price received", OPER),
             RuleLine("130301", C, "principal", "performing principal transferred"),
             RuleLine("130302", C, "overdue_principal", "overdue principal transferred"),
             RuleLine("1132", C, "interest", "interest receivable transferred"),
@@ -250,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         "credit_balance.created",
         BOTH,
         (
-            RuleLine("1002", D, "amount", "overpayment received"),
+            RuleLine("1002", D, "amount", "overpayment received", OPER),
             RuleLine("2241", C, "amount", "customer credit balance"),
         ),
         "Customer credit balance created (overpayment)",
@@ -261,7 +263,7 @@ RULES: tuple[Rule, ...] = (
         BOTH,
         (
             RuleLine("2241", D, "amount", "credit balance refunded"),
-            RuleLine("1002", C, "amount", "refund paid"),
+            RuleLine("1002", C, "amount", "refund paid", OPER),
         ),
         "Refund paid",
         "退款",

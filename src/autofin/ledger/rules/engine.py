@@ -33,6 +33,7 @@ class RuleLine:
     side: Side
     expression: str
     memo: str = ""
+    activity: str | None = None  # cash-flow activity of a cash-account line: operating / investing / financing
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class PostingLine:
     debit: Decimal
     credit: Decimal
     memo: str = ""
+    activity: str | None = None
 
 
 class NegativeAmount(ValueError):
@@ -94,5 +96,5 @@ def apply_rule(rule: Rule, amounts: Mapping[str, Decimal], vat_rate: Decimal = Z
         if value == ZERO:
             continue
         debit, credit = (value, ZERO) if line.side == Side.DEBIT else (ZERO, value)
-        lines.append(PostingLine(line.account_code, debit, credit, line.memo))
+        lines.append(PostingLine(line.account_code, debit, credit, line.memo, line.activity))
     return lines

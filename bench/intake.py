@@ -1,0 +1,260 @@
+"""Intake speed: ``python bench/intake.py [--seconds 20] [--clients 50] [--db URL]``.
+
+Starts a real uvicorn server (API only, no scheduler) on 127.0.0.1 in a subprocess over the configured database
+(``AUTOFIN_DATABASE_URL``, or ``--db``; a fresh temporary SQLite file when neither is set), prepares a bench user,
+the demo products and one customer + vehicle per intended application, then drives ``POST /api/v1/applications``
++ ``POST /api/v1/applications/{id}/submit`` from ``--clients`` concurrent clients for ``--seconds``. Prints
+throughput and p50/p95/p99 per request (target p99 ≤ 100 ms), then the floor — ``GET /healthz`` under the same
+concurrency — and the ratios intake ÷ floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+from autofin.api.app import create_app
+
+SECRET = "bench-secret-key-not-for-production-0123456789"  # noqa: S105 - bench only
+PASSWORD = "Correct-Horse-42"  # noqa: S105 - bench only
+
+
+def app_factory():  # type: ignore[no-untyped-def]
+    """What uvicorn serves: the API without console or scheduler."""
+    return create_app(with_console=False, with_scheduler=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(pairs: int) -> list[tuple[int, int]]:
+    """Schema, seeds, bench user, demo products, ``pairs`` customers with a vehicle each."""
+    from sqlalchemy import select
+
+    from autofin.bootstrap import bootstrap
+    from autofin.customers import identity
+    from autofin.customers import service as customers
+    from autofin.customers.schemas import CustomerCreate
+    from autofin.db.base import Base
+    from autofin.domains import domain_modules, load_domains
+    from autofin.kernel.actor import SYSTEM
+    from autofin.org import service as org
+    from autofin.org.models import Department
+    from autofin.org.schemas import UserCreate
+    from autofin.products import demo as product_demo
+    from autofin.vehicles import service as vehicles
+    from autofin.vehicles.schemas import VehicleCreate
+    from autofin.vehicles.vin import make_vin
+
+    load_domains()
+    app = bootstrap()
+    Base.metadata.create_all(app.engine)
+    with app.uow() as uow:
+        for module in domain_modules("seed"):
+            module.seed(uow)
+        product_demo.load(uow, app.settings)
+        if org.find_user(uow, "bench") is None:
+            hq = uow.session.execute(select(Department).where(Department.code == "HQ")).scalar_one()
+            user = org.create_user(
+                uow,
+                SYSTEM,
+                UserCreate(
+                    username="bench", display_name="bench", password=PASSWORD, department_id=hq.id, role_codes=["admin"]
+                ),
+                force_password_change=False,
+            )
+            user.is_superuser = True
+        uow.commit()
+    stamp = int(time.time()) % 100_000
+    made: list[tuple[int, int]] = []
+    for start in range(0, pairs, 250):
+        with app.uow() as uow:
+            for index in range(start, min(pairs, start + 250)):
+                serial = stamp * 10_000 + index
+                customer = customers.create_customer(
+                    uow,
+                    SYSTEM,
+                    CustomerCreate(
+                        kind="individual",
+                        name=f"压测{index}",
+                        id_type="resident_id",
+                        id_number=_id(identity, serial),
+                        phone=f"13{serial % 1_000_000_000:09d}",
+                    ),
+                )
+                vehicle = vehicles.create_vehicle(
+                    uow,
+                    SYSTEM,
+                    VehicleCreate(
+                        vin=make_vin("LFV2A21K", "P", str(serial // 1_000_000 % 10), f"{serial % 1_000_000:06d}"),
+                        condition="new",
+                        powertrain="ice",
+                        use="self",
+                        invoice_price=Decimal("200000.00"),
+                    ),
+                )
+                made.append((customer.id, vehicle.id))
+            uow.commit()
+    app.dispose()
+    return made
+
+
+def _id(identity, serial: int) -> str:  # type: ignore[no-untyped-def]
+    """A valid, unique resident ID per serial: vary the birth date and the sequence number."""
+    day = date(1975, 1, 1).toordinal() + serial // 900 % 9000
+    return str(identity.make_resident_id("110101", date.fromordinal(day), serial % 900 + 1))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def drive(base: str, headers: dict[str, str], clients: int, seconds: float, work) -> tuple[list[float], int, float]:  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client_loop() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+            while time.perf_counter() < deadline:
+                for took, ok in work(http):
+                    with lock:
+                        latencies.append(took)
+                        errors[0] += 0 if ok else 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client_loop) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors[0], time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--pairs", type=int, default=3000, help="customers+vehicles prepared (one per application)")
+    parser.add_argument("--db", default=os.environ.get("AUTOFIN_DATABASE_URL", ""))
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="autofin-bench-")
+    os.environ["AUTOFIN_DATABASE_URL"] = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    os.environ.setdefault("AUTOFIN_SECRET_KEY", SECRET)
+    os.environ["AUTOFIN_SCHEDULER_ENABLED"] = "false"
+    os.environ.setdefault("AUTOFIN_FORCE_PASSWORD_CHANGE", "false")
+    os.environ.setdefault("AUTOFIN_DATA_DIR", tmp)
+    print(f"database: {os.environ['AUTOFIN_DATABASE_URL'].split('@')[-1]}; preparing {args.pairs} customers+vehicles…")
+    pairs = prepare(args.pairs)
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "intake:app_factory",
+            "--factory",
+            "--app-dir",
+            str(Path(__file__).parent),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, "AUTOFIN_LOG_JSON": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "bench", "password": PASSWORD}).json()[
+            "token"
+        ]
+        headers = {"Authorization": f"Bearer {token}"}
+        next_pair = itertools.count()
+        statuses: dict[str, int] = {}
+
+        def intake(http: httpx.Client):  # type: ignore[no-untyped-def]
+            customer_id, vehicle_id = pairs[next(next_pair) % len(pairs)]
+            t0 = time.perf_counter()
+            created = http.post(
+                "/api/v1/applications",
+                json={
+                    "applicant_id": customer_id,
+                    "vehicle_id": vehicle_id,
+                    "product_code": "NEW-ANNUITY",
+                    "price": "200000.00",
+                    "down_payment": "120000.00",
+                    "term": 36,
+                    "channel": "bench",
+                },
+            )
+            t1 = time.perf_counter()
+            yield t1 - t0, created.status_code == 201
+            if created.status_code != 201:
+                return
+            submitted = http.post(f"/api/v1/applications/{created.json()['id']}/submit")
+            yield time.perf_counter() - t1, submitted.status_code == 200
+            if submitted.status_code == 200:
+                status = submitted.json()["application"]["status"]
+                statuses[status] = statuses.get(status, 0) + 1
+
+        def health(http: httpx.Client):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter()
+            ok = http.get("/healthz").status_code == 200
+            yield time.perf_counter() - t0, ok
+
+        latencies, failed, elapsed = drive(base, headers, args.clients, args.seconds, intake)
+        floor, floor_failed, floor_elapsed = drive(base, {}, args.clients, min(args.seconds, 10), health)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    def line(name: str, values: list[float], failures: int, seconds: float) -> tuple[float, float]:
+        rate = len(values) / seconds
+        print(
+            f"{name:<28} {len(values):>7} requests  {rate:8.1f} req/s  p50 {percentile(values, 50) * 1000:7.1f} ms"
+            f"  p95 {percentile(values, 95) * 1000:7.1f} ms  p99 {percentile(values, 99) * 1000:7.1f} ms"
+            f"  errors {failures}"
+        )
+        return rate, percentile(values, 99)
+
+    print(f"clients {args.clients}, {args.seconds:.0f} s; submissions by outcome: {statuses}")
+    rate, p99 = line("intake (create + submit)", latencies, failed, elapsed)
+    floor_rate, floor_p99 = line("floor (GET /healthz)", floor, floor_failed, floor_elapsed)
+    print(
+        f"ratio intake/floor: throughput {rate / floor_rate:.3f}, p99 {p99 / floor_p99:.1f}x;"
+        f" target p99 ≤ 100 ms: {'met' if p99 <= 0.1 else 'NOT met'}"
+    )
+    if len(statuses) and sum(statuses.values()) > len(pairs):
+        print("note: more applications than prepared pairs: later ones were declined as in-flight duplicates")
+
+
+if __name__ == "__main__":
+    main()
