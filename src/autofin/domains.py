@@ -9,7 +9,20 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-DOMAINS: tuple[str, ...] = ("audit", "org", "platform", "customers", "products", "vehicles", "servicing", "risk", "ledger")
+DOMAINS: tuple[str, ...] = (
+    "audit",
+    "org",
+    "platform",
+    "customers",
+    "products",
+    "vehicles",
+    "documents",
+    "risk",
+    "channels",
+    "origination",
+    "servicing",
+    "ledger",
+)
 PARTS: tuple[str, ...] = ("models", "permissions", "subscribers", "jobs")
 
 

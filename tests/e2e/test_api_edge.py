@@ -9,8 +9,8 @@ import pytest
 from fastapi import APIRouter
 from pydantic import Field
 
-from autofin.schemas import StrictModel
 from autofin.kernel.errors import Conflict, Text
+from autofin.schemas import StrictModel
 
 calls: list[str] = []
 slow_gate = threading.Event()

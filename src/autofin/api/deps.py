@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from autofin.api.problems import language_of
-from autofin.schemas import PageParams
 from autofin.bootstrap import App
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.errors import AuthenticationFailed, Text
+from autofin.schemas import PageParams
 
 MAX_PAGE_SIZE = 200
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.schemas import ListResponse, PublicModel
 from autofin.audit.service import list_events
+from autofin.schemas import ListResponse, PublicModel
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.schemas import ListResponse
 from autofin.kernel.errors import DomainError
 from autofin.org import service
 from autofin.org.models import UserStatus
@@ -39,6 +38,7 @@ from autofin.org.schemas import (
     UserPublic,
     UserUpdate,
 )
+from autofin.schemas import ListResponse
 
 router = APIRouter(prefix="/api/v1")
 PathId = Annotated[int, Path(ge=1, le=2**62)]

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from autofin.schemas import PublicModel, StrictModel
 from autofin.kernel.actor import ScopeKind
 from autofin.kernel.clock import utcnow
+from autofin.schemas import PublicModel, StrictModel
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"  # and 3-32 characters: ^[A-Za-z0-9_.-]{3,32}$
 CODE_PATTERN = r"^[A-Za-z0-9_-]+$"  # and at most 32 characters

@@ -271,8 +271,11 @@ def render_contract_pdf(data: ContractData, template: ContractTemplate | None = 
         Paragraph(_esc(template.title_en), s["subtitle"]),
         Spacer(1, 3 * mm),
         Paragraph(f"合同编号 Contract No.：{data.contract_no}", s["body"]),
-        Paragraph(f"签订日期：{data.issued_on.isoformat()}" + (f"&nbsp;&nbsp;&nbsp;&nbsp;签订地点：{_esc(data.place)}" if data.place else ""),
-                  s["body"]),
+        Paragraph(
+            f"签订日期：{data.issued_on.isoformat()}"
+            + (f"&nbsp;&nbsp;&nbsp;&nbsp;签订地点：{_esc(data.place)}" if data.place else ""),
+            s["body"],
+        ),
         Spacer(1, 3 * mm),
         _apr_box(figures, s),
         Spacer(1, 4 * mm),
