@@ -1,0 +1,206 @@
+"""The steps of the end-of-day batch, each a few set-based SQL statements over a loan-id range.
+
+**Exact integer arithmetic only.** Money is BIGINT minor units (分); rates are read from the ``Rate`` columns
+(integer count of 1e-10 percent) and scaled down to 1e-6 percent (``RATE_DIVISOR``) — exact, because
+:func:`autofin.servicing.service.open_loan_account` refuses rates with more than six decimal places. Every
+division is integer division of non-negative operands (truncation = floor on both databases) with an explicit
+half-up term, so SQLite and PostgreSQL give the same cent.
+
+**No overflow.** ``amount × rate × days`` would not fit in 63 bits at realistic sizes (10,000,000.00 yuan =
+1e9 分, × 36 % = 3.6e7 units = 3.6e16, × 400 days > 9.2e18). So the product is split:
+``q = P·R div D`` and ``r = P·R mod D`` (``D = 100 · 1e6 · day basis``), and
+``round(P·R·N / D) = q·N + (r·N + D/2) div D``. Each factor stays below 2^63 for ``P·R ≤ 9.2e18``, i.e. a
+principal up to 900,000,000.00 yuan at any rate up to 100 % (``MAX_PRINCIPAL_MINOR``), and for any
+``N < 2.5e8`` days. SQLite silently turns an overflowing integer product into a float, so the bound is enforced
+at loan opening and proven by a test at the extremes.
+
+**Idempotent.** Each step computes absolute values (penalty from ``penalty_base`` / ``penalty_from_day``, the
+cumulative interest earned to date) and writes only rows whose value changes; the day's delta per loan goes to
+``servicing_accruals`` (the subledger) in the same transaction, before the update. Running a step again for the
+same date finds nothing to change.
+
+**Set-based.** ``UPDATE … FROM`` (PostgreSQL, and SQLite ≥ 3.33) joins loans and installments once; no
+correlated sub-select per row, no loop per loan.
+
+SQL is built from the fixed fragments of this module only; every value is a bound parameter (hence the
+``# noqa: S608`` on the statements).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from autofin.db.uow import UnitOfWork
+from autofin.kernel.money import from_minor
+from autofin.servicing import events
+
+#: Rate columns hold 1e-10 percent; the batch works in 1e-6 percent (rates have at most 6 decimal places).
+RATE_DIVISOR = 10_000
+RATE_UNITS_PER_PERCENT = 1_000_000
+#: The largest principal (分) whose ``principal × rate`` (rate ≤ 100 % = 1e8 units) fits in a signed 64-bit integer.
+MAX_PRINCIPAL_MINOR = 90_000_000_000  # 900,000,000.00 yuan
+EPOCH = date(1970, 1, 1)
+
+LIVE = "l.status IN ('active', 'overdue')"
+OWED = ("(i.principal_due + i.interest_due + i.fee_due + i.penalty_due - i.principal_paid - i.interest_paid"
+        " - i.fee_paid - i.penalty_paid - i.waived)")
+#: Provision per class rank (1 pass … 5 loss) in basis points: 关注 2 %, 次级 25 %, 可疑 50 %, 损失 100 %.
+PROVISION_BASIS_POINTS: dict[int, int] = {1: 0, 2: 200, 3: 2500, 4: 5000, 5: 10000}
+CLASS_NAMES = ("pass", "special_mention", "substandard", "doubtful", "loss")
+BUCKET_OF_DPD = ("CASE WHEN {dpd} = 0 THEN 'M0' WHEN {dpd} <= 30 THEN 'M1' WHEN {dpd} <= 60 THEN 'M2' "
+                 "WHEN {dpd} <= 90 THEN 'M3' ELSE 'M4+' END")
+
+
+# ------------------------------------------------------------------------------------------ exact arithmetic
+def interest_sql(principal: str, rate_column: str, days: str, basis: str) -> str:
+    """SQL for ``round_half_up(principal × rate% × days ÷ basis)`` in minor units, exact and overflow-free.
+
+    ``principal`` (分, BIGINT), ``rate_column`` (a ``Rate`` column: 1e-10 percent), ``days`` and ``basis``
+    (integers) are SQL expressions of this module's fixed fragments.
+    """
+    product = f"(({principal}) * ({rate_column} / {RATE_DIVISOR}))"
+    divisor = f"(CAST({basis} AS BIGINT) * {100 * RATE_UNITS_PER_PERCENT})"
+    return (f"(({product} / {divisor}) * ({days}) "
+            f"+ (({product} % {divisor}) * ({days}) + {divisor} / 2) / {divisor})")
+
+
+def interest_minor(principal_minor: int, rate_units_1e10: int, days: int, basis: int) -> int:
+    """The same computation as :func:`interest_sql`, in Python (what the SQL must equal)."""
+    product = principal_minor * (rate_units_1e10 // RATE_DIVISOR)
+    divisor = basis * 100 * RATE_UNITS_PER_PERCENT
+    return (product // divisor) * days + ((product % divisor) * days + divisor // 2) // divisor
+
+
+def share_sql(amount: str, part: str, whole: str) -> str:
+    """SQL for ``round_half_up(amount × part ÷ whole)`` (non-negative integers; amount × part < 4.6e18)."""
+    return f"((({amount}) * ({part}) * 2 + ({whole})) / (2 * ({whole})))"
+
+
+def _run(uow: UnitOfWork, sql: str, **params: Any) -> int:
+    result = uow.session.execute(text(sql), params)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ------------------------------------------------------------------------------------------ steps
+def mark_overdue(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """Unpaid installments due before the business date become overdue; due on it: due."""
+    return _run(uow, f"""
+        UPDATE servicing_installments AS i SET status = CASE WHEN i.due_day < :d THEN 'overdue' ELSE 'due' END
+        FROM servicing_loans l
+        WHERE l.id = i.loan_id AND l.id BETWEEN :lo AND :hi AND i.loan_id BETWEEN :lo AND :hi AND {LIVE}
+          AND i.due_day <= :d AND (i.status = 'future' OR (i.status = 'due' AND i.due_day < :d))
+          AND {OWED} > 0""", d=day, lo=lo, hi=hi)  # noqa: S608 - fixed fragments, bound values
+
+
+def _accrue(uow: UnitOfWork, kind: str, new_value: str, column: str, where: str, day: int, lo: int, hi: int) -> int:
+    """Record Σ(new − stored) per loan as the day's accrual of ``kind``, then store the new values."""
+    joined = f"""
+        FROM servicing_installments i JOIN servicing_loans l ON l.id = i.loan_id
+        WHERE i.loan_id BETWEEN :lo AND :hi AND l.id BETWEEN :lo AND :hi AND {LIVE} AND {where}"""
+    _run(uow, f"""
+        INSERT INTO servicing_accruals (loan_id, business_day, kind, amount)
+        SELECT i.loan_id, :d, :kind, SUM({new_value} - i.{column}) {joined}
+        GROUP BY i.loan_id HAVING SUM({new_value} - i.{column}) <> 0""",
+         d=day, lo=lo, hi=hi, kind=kind)
+    return _run(uow, f"""
+        UPDATE servicing_installments AS i SET {column} = {new_value}
+        FROM servicing_loans l
+        WHERE l.id = i.loan_id AND i.loan_id BETWEEN :lo AND :hi AND l.id BETWEEN :lo AND :hi AND {LIVE}
+          AND {where} AND {new_value} <> i.{column}""", d=day, lo=lo, hi=hi)  # noqa: S608 - fixed fragments
+
+
+def penalty(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """罚息: penalty = base + round(overdue principal × penalty rate × days since the base ÷ day basis), exactly
+    :func:`autofin.calc.penalty_interest` over the same days (actual/360, actual/365)."""
+    new_value = "(i.penalty_base + " + interest_sql(
+        "i.principal_due - i.principal_paid", "l.penalty_rate", ":d - i.penalty_from_day", "l.day_basis") + ")"
+    where = "i.status = 'overdue' AND i.principal_due > i.principal_paid AND i.penalty_from_day < :d"
+    return _accrue(uow, "penalty", new_value, "penalty_due", where, day, lo, hi)
+
+
+def interest_accrual(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """计提利息: each installment's interest earned to date — the cumulative share of its interest by days of its
+    period, rounded once (so Σ daily accruals over a period = the period's interest, no drift)."""
+    elapsed = ":d - i.period_start_day"
+    whole = "i.period_end_day - i.period_start_day"
+    new_value = (f"(CASE WHEN :d >= i.period_end_day THEN i.interest_due "
+                 f"ELSE {share_sql('i.interest_due', elapsed, whole)} END)")
+    where = "i.period_start_day < :d AND i.period_end_day > i.period_start_day AND i.interest_accrued < i.interest_due"
+    return _accrue(uow, "interest", new_value, "interest_accrued", where, day, lo, hi)
+
+
+def delinquency(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """Days past due from the oldest overdue installment; buckets M0, M1 1–30, M2 31–60, M3 61–90, M4+ 91+."""
+    dpd = "(:d - o.oldest)"
+    count = _run(uow, f"""
+        UPDATE servicing_loans AS l SET days_past_due = {dpd}, status = 'overdue',
+            bucket = {BUCKET_OF_DPD.format(dpd=dpd)}, version = l.version + 1
+        FROM (SELECT loan_id, MIN(due_day) AS oldest FROM servicing_installments
+              WHERE loan_id BETWEEN :lo AND :hi AND status = 'overdue' GROUP BY loan_id) AS o
+        WHERE l.id = o.loan_id AND l.id BETWEEN :lo AND :hi AND {LIVE}
+          AND (l.days_past_due <> {dpd} OR l.status <> 'overdue')""", d=day, lo=lo, hi=hi)  # noqa: S608
+    count += _run(uow, f"""
+        UPDATE servicing_loans AS l SET days_past_due = 0, status = 'active', bucket = 'M0', version = l.version + 1
+        WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND (l.days_past_due <> 0 OR l.status <> 'active')
+          AND NOT EXISTS (SELECT 1 FROM servicing_installments i
+                          WHERE i.loan_id = l.id AND i.status = 'overdue')""", lo=lo, hi=hi)  # noqa: S608
+    return count
+
+
+def classification(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """五级分类 floors by DPD (downgrade only) and provisions by class on the principal outstanding."""
+    floor = ("(CASE WHEN l.days_past_due > 360 THEN 5 WHEN l.days_past_due > 270 THEN 4 "
+             "WHEN l.days_past_due > 90 THEN 3 WHEN l.days_past_due > 0 THEN 2 ELSE 1 END)")
+    names = "CASE " + floor + " " + " ".join(
+        f"WHEN {rank} THEN '{name}'" for rank, name in enumerate(CLASS_NAMES, start=1)) + " END"
+    count = _run(uow, f"""
+        UPDATE servicing_loans AS l SET classification_rank = {floor}, classification = {names},
+            version = l.version + 1
+        WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND {floor} > l.classification_rank""",  # noqa: S608
+                 lo=lo, hi=hi)
+    points = "(CASE l.classification_rank " + " ".join(
+        f"WHEN {rank} THEN {bp}" for rank, bp in PROVISION_BASIS_POINTS.items()) + " END)"
+    new_value = f"((l.principal_outstanding * {points} + 5000) / 10000)"
+    _run(uow, f"""
+        INSERT INTO servicing_accruals (loan_id, business_day, kind, amount)
+        SELECT l.id, :d, 'provision', {new_value} - l.provision FROM servicing_loans l
+        WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND {new_value} <> l.provision""",  # noqa: S608
+         d=day, lo=lo, hi=hi)
+    _run(uow, f"""
+        UPDATE servicing_loans AS l SET provision = {new_value}
+        WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND {new_value} <> l.provision""", lo=lo, hi=hi)  # noqa: S608
+    return count
+
+
+def postings(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """Ledger postings summarised per day and partition (the per-loan detail stays in the accruals)."""
+    rows = uow.session.execute(text("""
+        SELECT kind, SUM(amount) FROM servicing_accruals
+        WHERE business_day = :d AND loan_id BETWEEN :lo AND :hi GROUP BY kind"""), {"d": day, "lo": lo, "hi": hi})
+    business_date = EPOCH + timedelta(days=day)
+    count = 0
+    for kind, minor in rows:
+        amount = from_minor(int(minor))
+        source = f"eod:{business_date}:{kind}:{lo}-{hi}"
+        if kind == "interest":
+            uow.emit(events.InterestAccrued(source, business_date, {"interest": amount}))
+        elif kind == "penalty":
+            uow.emit(events.PenaltyAccrued(source, business_date, {"penalty": amount}))
+        else:
+            uow.emit(events.ProvisionChanged(source, business_date, {"change": amount}))
+        count += 1
+    return count
+
+
+STEPS: dict[str, Callable[[UnitOfWork, int, int, int], int]] = {
+    "mark_overdue": mark_overdue,
+    "penalty": penalty,
+    "interest_accrual": interest_accrual,
+    "delinquency": delinquency,
+    "classification": classification,
+    "postings": postings,
+}
