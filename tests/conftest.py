@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from autofin.bootstrap import App, bootstrap
 from autofin.db.base import Base
-from autofin.db.migrate import MIGRATIONS_DIR, upgrade
+from autofin.db.migrate import upgrade
 from autofin.domains import load_domains
 from autofin.kernel.actor import SYSTEM, Actor
 from autofin.kernel.clock import set_clock
@@ -47,12 +47,6 @@ def _database_url(tmp_dir: Path) -> str:
     return f"sqlite:///{tmp_dir / 'test.db'}"
 
 
-def _has_migrations() -> bool:
-    return any((MIGRATIONS_DIR / "versions").glob("*.py")) and any(
-        p.name != "__init__.py" for p in (MIGRATIONS_DIR / "versions").glob("*.py")
-    )
-
-
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("autofin-data")
@@ -76,10 +70,7 @@ def _schema(test_settings: Settings) -> Iterator[App]:
         with autofin.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-    if _has_migrations():
-        upgrade(test_settings.database_url)
-    else:
-        Base.metadata.create_all(autofin.engine)
+    upgrade(test_settings.database_url)  # the schema comes from the migrations, as in production
     yield autofin
     autofin.dispose()
 

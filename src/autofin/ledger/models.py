@@ -5,7 +5,7 @@ Invariants kept by the database as well as by the code:
 * ``ledger_entry`` carries its totals and a CHECK that they are equal and positive (both databases).
 * On PostgreSQL a deferred constraint trigger verifies at commit that the lines of each new entry add up to
   those totals, and a trigger refuses UPDATE and DELETE on entries and lines (corrections are reversals).
-  The DDL is in :data:`POSTGRES_DDL` so the Alembic migration can replay it with ``op.execute``.
+  The DDL lives in the Alembic migration (``db/migrations/versions/0001_initial_schema.py``).
 * Voucher numbers are unique per period (``uq (period, sequence)``); the service hands them out from the period
   row, locked ``FOR UPDATE``, so they are gap-free.
 """
@@ -26,10 +26,8 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.schema import DDL
 
 from autofin.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from autofin.db.types import BigId, Money, UTCDateTime
@@ -285,52 +283,3 @@ class BankStatementLine(IdMixin, Base):
         Index("ix_ledger_bank_statement_line_account_date", "bank_account_id", "value_date"),
     )
 
-
-POSTGRES_DDL: tuple[str, ...] = (
-    """
-    CREATE OR REPLACE FUNCTION ledger_entry_lines_balance() RETURNS trigger AS $$
-    DECLARE
-        line_debit BIGINT;
-        line_credit BIGINT;
-    BEGIN
-        SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0) INTO line_debit, line_credit
-          FROM ledger_line WHERE entry_id = NEW.id;
-        IF line_debit <> NEW.total_debit OR line_credit <> NEW.total_credit OR line_debit <> line_credit THEN
-            RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'ledger entry ' || NEW.voucher_no
-                || ' is unbalanced: lines debit ' || line_debit || ', credit ' || line_credit
-                || ', header ' || NEW.total_debit || '/' || NEW.total_credit;
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql
-    """,
-    """
-    CREATE CONSTRAINT TRIGGER ledger_entry_lines_balance AFTER INSERT ON ledger_entry
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_lines_balance()
-    """,
-    """
-    CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION 'ledger entries and lines are immutable: post a reversing entry instead'
-            USING ERRCODE = 'integrity_constraint_violation';
-    END $$ LANGUAGE plpgsql
-    """,
-    """
-    CREATE TRIGGER ledger_entry_immutable BEFORE UPDATE OR DELETE ON ledger_entry
-        FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()
-    """,
-    """
-    CREATE TRIGGER ledger_line_immutable BEFORE UPDATE OR DELETE ON ledger_line
-        FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()
-    """,
-)
-
-
-def _install_postgres_ddl(target: Any, connection: Any, **_kw: Any) -> None:
-    if connection.dialect.name != "postgresql":
-        return
-    for statement in POSTGRES_DDL:
-        connection.execute(DDL(statement))  # type: ignore[no-untyped-call]  # no % in the statements: DDL() would treat it as a format
-
-
-# ledger_line is created after ledger_entry; install the triggers once both exist.
-event.listen(JournalLine.__table__, "after_create", _install_postgres_ddl)
