@@ -8,7 +8,7 @@ which picks the review chain). The blacklist is not a provider: a hit refuses th
 
 from __future__ import annotations
 
-import warnings
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -350,21 +350,29 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 }
 
 
-# ``applicant.age`` (dot on a mapping) is the documented rule syntax; rule-engine 5 warns it will go in v6, where the
-# same rules are written ``applicant['age']``. The warning is silenced here, in one place, and only for rules.
-warnings.filterwarnings("ignore", category=rule_engine.errors.MappingAttributeLookupDeprecation)
+# ``applicant.age`` is the documented rule syntax (what risk officers write). rule-engine reads a dot on a mapping only
+# through a deprecated fallback that its version 6 removes, so the dots on our two mappings are rewritten into
+# ``applicant['age']`` before compiling; the stored expression stays as the officer wrote it.
+_MAPPING_ATTRIBUTE = re.compile(r"\b(applicant|vehicle)\.([A-Za-z_][A-Za-z0-9_]*)\b")
+
+
+def bracket_attributes(expression: str) -> str:
+    """``applicant.age > 60`` → ``applicant['age'] > 60`` (only for the context's mapping values)."""
+    return _MAPPING_ATTRIBUTE.sub(lambda m: f"{m.group(1)}['{m.group(2)}']", expression)
 
 
 @lru_cache(maxsize=1)
 def _rule_context() -> rule_engine.Context:
-    return rule_engine.Context(type_resolver=rule_engine.type_resolver_from_dict(CONTEXT_TYPES))
+    return rule_engine.Context(
+        type_resolver=rule_engine.type_resolver_from_dict(CONTEXT_TYPES), mapping_attribute_lookup=False
+    )
 
 
 @lru_cache(maxsize=512)
 def compile_expression(expression: str) -> rule_engine.Rule:
     """Parse an expression against the documented context; refuse it (422 naming ``expression``) otherwise."""
     try:
-        rule = rule_engine.Rule(expression, context=_rule_context())
+        rule = rule_engine.Rule(bracket_attributes(expression), context=_rule_context())
         rule.matches(SAMPLE_CONTEXT)  # catches unknown attributes such as applicant.agee
     except rule_engine.errors.EngineError as exc:
         raise errors.invalid_expression(getattr(exc, "message", str(exc))) from exc

@@ -52,3 +52,11 @@ def test_the_built_in_providers_run_in_a_stable_order_and_more_can_plug_in():
         assert [name for name, _ in checks.providers()][-1] == "risk.fraud"
     finally:
         checks.unregister_check_provider("risk.fraud")
+
+
+def test_the_documented_dot_syntax_is_read_without_the_deprecated_mapping_lookup():
+    from autofin.origination.checks import bracket_attributes
+
+    assert bracket_attributes("applicant.age > 60 and term > 36") == "applicant['age'] > 60 and term > 36"
+    assert bracket_attributes("vehicle.used and ltv > 70") == "vehicle['used'] and ltv > 70"
+    assert bracket_attributes("product == 'NEW-ANNUITY'") == "product == 'NEW-ANNUITY'"
