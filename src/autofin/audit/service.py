@@ -7,25 +7,22 @@ over its own content, so :func:`verify` finds any row that was altered, removed 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from autofin.audit.models import AuditChainHead, AuditEvent
 from autofin.audit.permissions import VIEW_AUDIT
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
+from autofin.kernel.hashchain import GENESIS_HASH, chain_hash, json_safe
 from autofin.kernel.text import mask_middle
 
-GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "totp_secret", "secret", "cvv"})
 MASKED_KEYS = {
@@ -35,21 +32,6 @@ MASKED_KEYS = {
     "mobile": (3, 4),
     "email": (2, 0),
 }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [_plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
-    return value
 
 
 def redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -63,7 +45,7 @@ def redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
         elif key in MASKED_KEYS and isinstance(value, str):
             cleaned[key] = mask_middle(value, *MASKED_KEYS[key])
         else:
-            cleaned[key] = _plain(value)
+            cleaned[key] = json_safe(value)
     return cleaned
 
 
@@ -81,8 +63,7 @@ def _content_hash(previous_hash: str, event: AuditEvent) -> str:
         "request_id": event.request_id,
         "ip": event.ip,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
+    return chain_hash(previous_hash, content)
 
 
 def _lock_head(session: Session) -> AuditChainHead:
@@ -205,10 +186,4 @@ def list_events(
         statement = statement.where(AuditEvent.occurred_at >= since)
     if until is not None:
         statement = statement.where(AuditEvent.occurred_at < until)
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = (
-        uow.session.execute(statement.order_by(AuditEvent.sequence.desc()).offset((page - 1) * size).limit(size))
-        .scalars()
-        .all()
-    )
-    return list(rows), total
+    return fetch_page(uow.session, statement, (AuditEvent.sequence.desc(),), page, size)

@@ -32,6 +32,7 @@ from autofin.channels.config import BankSettings, callback_secret
 from autofin.channels.events import PaymentFailed, PaymentPosted
 from autofin.channels.models import PaymentInstruction, PaymentState
 from autofin.channels.permissions import RESERVE_PAYMENTS, SEND_PAYMENTS, VIEW_PAYMENTS
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import SYSTEM, Actor, DataScope
 from autofin.kernel.clock import utcnow
@@ -152,19 +153,13 @@ def list_payments(
     uow: UnitOfWork, actor: Actor, *, state: str | None = None, reference: str | None = None,
     page: int = 1, size: int = 50,
 ) -> tuple[list[PaymentInstruction], int]:
-    from sqlalchemy import func
-
     actor.require(VIEW_PAYMENTS)
     stmt = select(PaymentInstruction)
     if state is not None:
         stmt = stmt.where(PaymentInstruction.state == state)
     if reference is not None:
         stmt = stmt.where(PaymentInstruction.reference == reference)
-    count = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = uow.session.execute(
-        stmt.order_by(PaymentInstruction.id.desc()).offset((page - 1) * size).limit(size)
-    ).scalars()
-    return list(rows), int(count)
+    return fetch_page(uow.session, stmt, (PaymentInstruction.id.desc(),), page, size)
 
 
 def default_adapter(settings: Settings | None = None) -> BankAdapter:

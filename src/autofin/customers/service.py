@@ -56,6 +56,7 @@ from autofin.customers.schemas import (
     GradeCreate,
 )
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
@@ -345,13 +346,7 @@ def list_customers(
             statement = statement.where(Customer.name.like(f"{escaped}%", escape="\\"))
             if uow.session.get_bind().dialect.name == "sqlite":  # SQLite's LIKE ignores the index; a range uses it
                 statement = statement.where(Customer.name >= text, Customer.name < text + "\U0010ffff")
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = (
-        uow.session.execute(statement.order_by(Customer.id.desc()).offset((page - 1) * size).limit(size))
-        .scalars()
-        .all()
-    )
-    return list(rows), total
+    return fetch_page(uow.session, statement, (Customer.id.desc(),), page, size)
 
 
 def update_customer(uow: UnitOfWork, actor: Actor, customer_id: int, cmd: CustomerUpdate) -> Customer:
@@ -968,13 +963,7 @@ def list_blacklist(
     statement = select(BlacklistEntry)
     if status:
         statement = statement.where(BlacklistEntry.status == status)
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = (
-        uow.session.execute(statement.order_by(BlacklistEntry.id.desc()).offset((page - 1) * size).limit(size))
-        .scalars()
-        .all()
-    )
-    return list(rows), total
+    return fetch_page(uow.session, statement, (BlacklistEntry.id.desc(),), page, size)
 
 
 def _entry(uow: UnitOfWork, entry_id: int) -> BlacklistEntry:
@@ -1118,12 +1107,4 @@ def record_alert(
 
 def list_alerts(uow: UnitOfWork, actor: Actor, *, page: int = 1, size: int = 50) -> tuple[list[CustomerAlert], int]:
     actor.require(BLACKLIST_VIEW)
-    total = uow.session.execute(select(func.count()).select_from(CustomerAlert)).scalar_one()
-    rows = (
-        uow.session.execute(
-            select(CustomerAlert).order_by(CustomerAlert.id.desc()).offset((page - 1) * size).limit(size)
-        )
-        .scalars()
-        .all()
-    )
-    return list(rows), total
+    return fetch_page(uow.session, select(CustomerAlert), (CustomerAlert.id.desc(),), page, size)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from autofin.audit import service as audit
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
@@ -865,14 +866,9 @@ def list_vouchers(
     if period:
         parse_period(period)
         statement = statement.where(ManualVoucher.period == period)
-    count = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = uow.session.scalars(
-        statement.options(selectinload(ManualVoucher.lines))
-        .order_by(ManualVoucher.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return list(rows), count
+    return fetch_page(
+        uow.session, statement, (ManualVoucher.id.desc(),), page, size, options=(selectinload(ManualVoucher.lines),)
+    )
 
 
 def _draft_voucher(uow: UnitOfWork, actor: Actor, voucher_id: int, version: int | None) -> ManualVoucher:
@@ -946,14 +942,14 @@ def list_entries(
         statement = statement.where(JournalEntry.source_type == source_type)
     if source_id:
         statement = statement.where(JournalEntry.source_id == source_id)
-    count = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = uow.session.scalars(
-        statement.options(selectinload(JournalEntry.lines))
-        .order_by(JournalEntry.business_date.desc(), JournalEntry.id.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return list(rows), count
+    return fetch_page(
+        uow.session,
+        statement,
+        (JournalEntry.business_date.desc(), JournalEntry.id.desc()),
+        page,
+        size,
+        options=(selectinload(JournalEntry.lines),),
+    )
 
 
 def account_ids_under(uow: UnitOfWork, code: str) -> list[int]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from autofin.audit import service as audit
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor, DataScope, ScopeKind
@@ -478,14 +479,6 @@ def _search(statement: Select[Any], q: str | None, *columns: InstrumentedAttribu
     return statement.where(or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns)))
 
 
-def _page(uow: UnitOfWork, statement: Select[Any], order: Sequence[Any], page: int, size: int) -> tuple[list[Any], int]:
-    size = max(1, min(size, 200))
-    page = max(1, page)
-    total = uow.session.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one()
-    rows = uow.session.execute(statement.order_by(*order).offset((page - 1) * size).limit(size)).scalars().all()
-    return list(rows), int(total)
-
-
 def _visible_department(uow: UnitOfWork, actor: Actor, department_id: int) -> Department:
     department = uow.session.get(Department, department_id)
     if department is None or not visible(actor, department.id):
@@ -565,7 +558,7 @@ def list_departments(
         statement = statement.where(Department.active.is_(active))
     if parent_id is not None:
         statement = statement.where(Department.parent_id == parent_id)
-    return _page(uow, statement, (Department.sort, Department.id), page, size)
+    return fetch_page(uow.session, statement, (Department.sort, Department.id), page, size)
 
 
 def get_department(uow: UnitOfWork, actor: Actor, department_id: int) -> Department:
@@ -707,7 +700,7 @@ def list_positions(
 ) -> tuple[list[Position], int]:
     actor.require(perm.POSITION_VIEW)
     statement = _search(select(Position), q, Position.name, Position.code)
-    return _page(uow, statement, (Position.code,), page, size)
+    return fetch_page(uow.session, statement, (Position.code,), page, size)
 
 
 def get_position(uow: UnitOfWork, actor: Actor, position_id: int) -> Position:
@@ -766,7 +759,7 @@ def list_users(
         statement = statement.where(User.status == status)
     if department_id is not None:
         statement = statement.where(User.department_id == department_id)
-    return _page(uow, statement, (User.username,), page, size)
+    return fetch_page(uow.session, statement, (User.username,), page, size)
 
 
 def get_user(uow: UnitOfWork, actor: Actor, user_id: int) -> User:
@@ -981,7 +974,7 @@ def list_roles(
 ) -> tuple[list[Role], int]:
     actor.require(perm.ROLE_VIEW)
     statement = _search(select(Role), q, Role.code, Role.name_zh, Role.name_en)
-    return _page(uow, statement, (Role.builtin.desc(), Role.code), page, size)
+    return fetch_page(uow.session, statement, (Role.builtin.desc(), Role.code), page, size)
 
 
 def get_role(uow: UnitOfWork, actor: Actor, role_id: int) -> Role:
@@ -1150,7 +1143,8 @@ def list_sessions(
     statement = _search(statement, q, User.username, User.display_name)
     if user_id is not None:
         statement = statement.where(UserSession.user_id == user_id)
-    rows, total = _page(uow, statement, (UserSession.last_seen_at.desc(), UserSession.id.desc()), page, size)
+    order = (UserSession.last_seen_at.desc(), UserSession.id.desc())
+    rows, total = fetch_page(uow.session, statement, order, page, size)
     return [
         SessionView(s.id, s.user_id, s.user.username, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent)
         for s in rows
@@ -1208,4 +1202,4 @@ def list_login_log(
         statement = statement.where(LoginLog.occurred_at < until)
     if ip:
         statement = statement.where(LoginLog.ip == ip)
-    return _page(uow, statement, (LoginLog.occurred_at.desc(), LoginLog.id.desc()), page, size)
+    return fetch_page(uow.session, statement, (LoginLog.occurred_at.desc(), LoginLog.id.desc()), page, size)

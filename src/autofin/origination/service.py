@@ -24,6 +24,7 @@ from autofin import calc
 from autofin.audit import service as audit
 from autofin.customers import service as customers
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import SYSTEM, Actor
@@ -415,11 +416,7 @@ def list_applications(
                 Application.vin == q.upper(),
             )
         )
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(
-        statement.order_by(Application.id.desc()).offset((page - 1) * size).limit(size)
-    ).scalars()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (Application.id.desc(),), page, size)
 
 
 # ---- live quote ------------------------------------------------------------------------------------------------

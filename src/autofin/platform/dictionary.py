@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from autofin.audit import service as audit
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.errors import FieldError, Text, ValidationFailed
@@ -121,11 +122,7 @@ def list_dictionary_types(
             DictionaryType.code.like(f"%{q.lower()}%"), DictionaryType.name_zh.like(f"%{q}%"),
             func.lower(DictionaryType.name_en).like(f"%{q.lower()}%"),
         ))
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(
-        statement.order_by(DictionaryType.code).offset((page - 1) * size).limit(size)
-    ).scalars().all()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (DictionaryType.code,), page, size)
 
 
 def get_dictionary_type(uow: UnitOfWork, actor: Actor, code: str) -> DictionaryType:
@@ -179,11 +176,7 @@ def list_dictionary_items(
             DictionaryItem.code.like(f"%{q}%"), DictionaryItem.label_zh.like(f"%{q}%"),
             func.lower(DictionaryItem.label_en).like(f"%{q.lower()}%"),
         ))
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(
-        statement.order_by(DictionaryItem.sort, DictionaryItem.code).offset((page - 1) * size).limit(size)
-    ).scalars().all()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (DictionaryItem.sort, DictionaryItem.code), page, size)
 
 
 def _item(session: Session, item_id: int) -> DictionaryItem:

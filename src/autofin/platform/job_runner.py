@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from autofin.audit import service as audit
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import SYSTEM, Actor
 from autofin.kernel.clock import utcnow
@@ -391,8 +392,4 @@ def list_runs(
         statement = statement.where(JobRun.job_name == name)
     if status:
         statement = statement.where(JobRun.status == status)
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(
-        statement.order_by(JobRun.started_at.desc(), JobRun.id.desc()).offset((page - 1) * size).limit(size)
-    ).scalars().all()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (JobRun.started_at.desc(), JobRun.id.desc()), page, size)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, select, update
 
 from autofin.audit import service as audit
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
@@ -156,11 +157,7 @@ def list_inbox(
     statement = select(InboxMessage).where(InboxMessage.user_id == user_id)
     if unread_only:
         statement = statement.where(InboxMessage.read_at.is_(None))
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(
-        statement.order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).offset((page - 1) * size).limit(size)
-    ).scalars().all()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (InboxMessage.created_at.desc(), InboxMessage.id.desc()), page, size)
 
 
 def mark_read(uow: UnitOfWork, actor: Actor, ids: list[int]) -> int:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import func, or_, select
 
 from autofin.audit import service as audit
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
@@ -277,9 +278,7 @@ def list_products(
     statement = select(Product)
     if q:
         statement = statement.where(or_(Product.code.startswith(q.upper()), Product.name.contains(q)))
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(statement.order_by(Product.code).offset((page - 1) * size).limit(size)).scalars()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (Product.code,), page, size)
 
 
 # --- quotes -----------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import func, or_, select
 
 from autofin.audit import service as audit
+from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
@@ -118,10 +119,7 @@ def list_models(uow: UnitOfWork, actor: Actor, *, q: str | None = None, status: 
         stmt = stmt.where(or_(RiskModel.name.contains(q), RiskModel.target.contains(q)))
     if status:
         stmt = stmt.where(RiskModel.status == status)
-    total = uow.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = uow.session.execute(stmt.order_by(RiskModel.name, RiskModel.number.desc())
-                               .offset((page - 1) * size).limit(size)).scalars().all()
-    return list(rows), int(total)
+    return fetch_page(uow.session, stmt, (RiskModel.name, RiskModel.number.desc()), page, size)
 
 
 def get_model(uow: UnitOfWork, actor: Actor, model_id: int) -> RiskModel:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from autofin.audit import service as audit
 from autofin.calc import io as calc_io
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
@@ -155,9 +156,7 @@ def list_loans(uow: UnitOfWork, actor: Actor, *, q: str | None = None, status: s
         statement = statement.where(LoanAccount.status == status)
     if dpd_min is not None:
         statement = statement.where(LoanAccount.days_past_due >= dpd_min)
-    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = uow.session.scalars(statement.order_by(LoanAccount.id.desc()).offset((page - 1) * size).limit(size))
-    return list(rows), total
+    return fetch_page(uow.session, statement, (LoanAccount.id.desc(),), page, size)
 
 
 def installments_of(uow: UnitOfWork, loan: LoanAccount) -> list[Installment]:

@@ -8,22 +8,22 @@ the database's partial unique index; the refusal records a risk alert that the c
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from autofin.audit import service as audit
 from autofin.db.base import ensure_version
+from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
 from autofin.kernel.errors import Conflict, Text, invalid
+from autofin.kernel.hashchain import GENESIS_HASH, chain_hash, json_safe
 from autofin.vehicles import errors
 from autofin.vehicles.models import (
     ACTIVE_STATUSES,
@@ -63,7 +63,6 @@ from autofin.vehicles.schemas import (
 from autofin.vehicles.valuation import baseline_value, ltv
 from autofin.vehicles.vin import check_vin
 
-GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 
 
@@ -200,9 +199,7 @@ def list_vehicles(
     if q:
         text = q.strip().upper().replace("%", "").replace("_", "")
         statement = statement.where((Vehicle.vin.like(f"{text}%")) | (Vehicle.plate.like(f"{text}%")))
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(statement.order_by(Vehicle.id.desc()).offset((page - 1) * size).limit(size)).scalars()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (Vehicle.id.desc(),), page, size)
 
 
 def update_vehicle(uow: UnitOfWork, actor: Actor, vehicle_id: int, cmd: VehicleUpdate) -> Vehicle:
@@ -382,16 +379,7 @@ def _entry_hash(previous_hash: str, entry: RegistryEntry) -> str:
         "data": entry.data,
         "actor_name": entry.actor_name,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((previous_hash + canonical).encode()).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+    return chain_hash(previous_hash, content)
 
 
 def _append(uow: UnitOfWork, actor: Actor, lien: Lien, action: str, data: dict[str, Any]) -> RegistryEntry:
@@ -409,7 +397,7 @@ def _append(uow: UnitOfWork, actor: Actor, lien: Lien, action: str, data: dict[s
         lien_id=lien.id,
         vin=lien.vin,
         action=action,
-        data={k: _plain(v) for k, v in data.items()},
+        data={k: json_safe(v) for k, v in data.items()},
         actor_name=actor.username,
         previous_hash=head.last_hash,
         row_hash="",
@@ -537,9 +525,7 @@ def list_liens(
         statement = statement.where(Lien.vin == vin.strip().upper())
     if status:
         statement = statement.where(Lien.status == status)
-    total = uow.session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    rows = uow.session.execute(statement.order_by(Lien.id.desc()).offset((page - 1) * size).limit(size)).scalars()
-    return list(rows), total
+    return fetch_page(uow.session, statement, (Lien.id.desc(),), page, size)
 
 
 def _step(uow: UnitOfWork, actor: Actor, lien: Lien, action: str, status: str, data: dict[str, Any]) -> Lien:
@@ -554,7 +540,7 @@ def _step(uow: UnitOfWork, actor: Actor, lien: Lien, action: str, status: str, d
         "vehicle_lien",
         lien.id,
         before={"status": before},
-        after={"status": status, **{k: _plain(v) for k, v in data.items()}},
+        after={"status": status, **{k: json_safe(v) for k, v in data.items()}},
     )
     return lien
 
