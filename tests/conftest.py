@@ -24,7 +24,7 @@ from autofin.kernel.actor import SYSTEM, Actor
 from autofin.kernel.clock import set_clock
 from autofin.settings import Settings
 
-pytest_plugins = ["tests.fixtures.api", "tests.fixtures.org"]
+pytest_plugins = ["tests.fixtures.api", "tests.fixtures.org", "tests.fixtures.ledger"]
 
 BACKEND = os.environ.get("AUTOFIN_TEST_DATABASE", "sqlite")
 

@@ -18,7 +18,7 @@ from autofin.bootstrap import App
 from autofin.kernel.actor import SYSTEM
 from autofin.ledger import service
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("ledger_alone")]
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
 MAKER, CHECKER = "fin_maker", "fin_checker"

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from autofin.kernel.actor import SYSTEM
 from autofin.ledger import service
+
+pytestmark = pytest.mark.usefixtures("ledger_alone")  # ledger events without loans behind them
 
 CHECKER = "checker1"
 

@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 from autofin.kernel.actor import SYSTEM
 from autofin.ledger import service
 
+pytestmark = pytest.mark.usefixtures("ledger_alone")  # ledger events without loans behind them
+
 D = Decimal
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -1,4 +1,8 @@
-"""Demo ledger data: a small month of activity (idempotent: the same sources post once)."""
+"""Demo ledger data: the opening capital (idempotent: the same source posts once).
+
+Loan activity in the demo comes from servicing's demo loans through the posting rules, so the loan subledger and
+the ledger agree; posting loan events here directly would put principal in 1303 that no loan stands behind.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,7 @@ from autofin.kernel.actor import SYSTEM
 from autofin.ledger.service import PostingRequest, post_events
 
 DEMO_EVENTS: tuple[tuple[str, str, date, dict[str, str]], ...] = (
-    ("capital.contributed", "capital-1", date(2026, 10, 1), {"amount": "50000000.00"}),
-    ("fee.charged", "fee-1", date(2026, 10, 8), {"fee": "2120.00"}),
-    ("loan.disbursed", "loan-1", date(2026, 10, 8), {"principal": "150000.00"}),
-    ("loan.disbursed", "loan-2", date(2026, 10, 15), {"principal": "98000.00"}),
-    ("interest.accrued", "accrual-2026-10", date(2026, 10, 31), {"interest": "1378.00"}),
-    ("repayment.allocated", "repayment-1", date(2026, 10, 31), {"principal": "4000.00", "interest": "848.00"}),
-    ("provision.changed", "provision-2026-10", date(2026, 10, 31), {"change": "2480.00"}),
+    ("capital.contributed", "capital-1", date(2026, 1, 1), {"amount": "50000000.00"}),
 )
 
 
@@ -28,4 +26,4 @@ def load(uow: UnitOfWork, settings: Any) -> list[str]:
     ]
     posted = post_events(uow, SYSTEM, requests)
     new = [entry for entry in posted if entry is not None and not entry.already_posted]
-    return [f"ledger: {len(new)} demo vouchers posted (2026-10)"] if new else []
+    return [f"ledger: opening capital posted ({len(new)} voucher)"] if new else []

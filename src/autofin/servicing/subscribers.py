@@ -11,7 +11,8 @@ from typing import Any
 
 from autofin.kernel.actor import SYSTEM
 from autofin.kernel.events import subscribe
-from autofin.servicing import events
+from autofin.ledger import service as ledger
+from autofin.servicing import events, reconciliation
 
 POSTED = (events.LoanDisbursed, events.RepaymentAllocated, events.PrepaymentReceived, events.CreditBalanceCreated,
           events.InterestAccrued, events.PenaltyAccrued, events.ProvisionChanged, events.WaiverGranted,
@@ -19,8 +20,6 @@ POSTED = (events.LoanDisbursed, events.RepaymentAllocated, events.PrepaymentRece
 
 
 def post(uow: Any, event: events.ServicingEvent) -> None:
-    from autofin.ledger import service as ledger
-
     amounts = {k: v for k, v in event.amounts.items() if v != Decimal(0)}
     if not amounts:
         return
@@ -32,8 +31,6 @@ def post(uow: Any, event: events.ServicingEvent) -> None:
 
 def reverse(uow: Any, event: events.RepaymentReversed) -> None:
     """Reverse the journal entries of the original repayment (and of its credit balance, when one was booked)."""
-    from autofin.ledger import service as ledger
-
     original = event.source.removesuffix(":reversal")
     for source_id in (original, f"{original}:credit"):
         entries, _count = ledger.list_entries(uow, SYSTEM, source_type="servicing", source_id=source_id)
@@ -46,3 +43,8 @@ def reverse(uow: Any, event: events.RepaymentReversed) -> None:
 for _event_type in POSTED:
     subscribe(_event_type, post)
 subscribe(events.RepaymentReversed, reverse)
+
+# The ledger's month-end checklist and daily check compare the loan subledger with 1303, and the finance centre
+# weights its average rate by servicing's loan balances.
+ledger.register_subledger_check("servicing.loan_principal", reconciliation.principal_reconciliation)
+ledger.register_rate_provider("servicing", reconciliation.loan_rates)

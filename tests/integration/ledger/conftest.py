@@ -65,3 +65,8 @@ def run(app: App, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         result = fn(uow, *args, **kwargs)
         uow.commit()
     return result
+
+
+@pytest.fixture(autouse=True)
+def _ledger_alone(ledger_alone: None) -> None:
+    """Every ledger integration test sees the ledger alone (see ``tests/fixtures/ledger.py``)."""
