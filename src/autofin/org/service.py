@@ -36,7 +36,17 @@ from autofin.kernel.errors import (
 from autofin.kernel.permissions import all_permissions, get_permission
 from autofin.org import errors, passwords, totp
 from autofin.org import permissions as perm
-from autofin.org.models import Department, LoginLog, Position, Role, RolePermission, User, UserSession, UserStatus
+from autofin.org.models import (
+    Department,
+    LoginLog,
+    Position,
+    Role,
+    RolePermission,
+    User,
+    UserRole,
+    UserSession,
+    UserStatus,
+)
 from autofin.org.schemas import (
     DepartmentCreate,
     DepartmentUpdate,
@@ -90,6 +100,21 @@ def _cheap_hashes(uow: UnitOfWork) -> bool:
 
 def _department_tree(uow: UnitOfWork) -> dict[int, int | None]:
     return {row[0]: row[1] for row in uow.session.execute(select(Department.id, Department.parent_id))}
+
+
+def active_user_ids_with_permission(uow: UnitOfWork, permission: str) -> list[int]:
+    """The active users who hold ``permission`` through a role (the built-in admin role holds every one), for
+    alerts and task dispatch. One query, whatever the number of users."""
+    holders = (
+        select(UserRole.user_id)
+        .join(Role, Role.id == UserRole.role_id)
+        .outerjoin(RolePermission, RolePermission.role_id == Role.id)
+        .where(or_(RolePermission.permission == permission, (Role.code == ADMIN_ROLE) & Role.builtin.is_(True)))
+    )
+    statement = select(User.id).where(
+        User.status == UserStatus.ACTIVE.value, or_(User.id.in_(holders), User.is_superuser.is_(True))
+    )
+    return sorted(set(uow.session.scalars(statement)))
 
 
 def permissions_of(user: User) -> frozenset[str]:
