@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -102,18 +102,24 @@ def _department_tree(uow: UnitOfWork) -> dict[int, int | None]:
     return {row[0]: row[1] for row in uow.session.execute(select(Department.id, Department.parent_id))}
 
 
-def active_user_ids_with_permission(uow: UnitOfWork, permission: str) -> list[int]:
+def active_user_ids_with_permission(
+    uow: UnitOfWork, permission: str, *, department_id: int | None = None, include_superusers: bool = True
+) -> list[int]:
     """The active users who hold ``permission`` through a role (the built-in admin role holds every one), for
-    alerts and task dispatch. One query, whatever the number of users."""
+    alerts and task dispatch; optionally only those of one department, or without superusers (who hold everything
+    but are not meant to be handed work). One query, whatever the number of users."""
     holders = (
         select(UserRole.user_id)
         .join(Role, Role.id == UserRole.role_id)
         .outerjoin(RolePermission, RolePermission.role_id == Role.id)
         .where(or_(RolePermission.permission == permission, (Role.code == ADMIN_ROLE) & Role.builtin.is_(True)))
     )
-    statement = select(User.id).where(
-        User.status == UserStatus.ACTIVE.value, or_(User.id.in_(holders), User.is_superuser.is_(True))
+    holds = or_(User.id.in_(holders), User.is_superuser.is_(True)) if include_superusers else and_(
+        User.id.in_(holders), User.is_superuser.is_(False)
     )
+    statement = select(User.id).where(User.status == UserStatus.ACTIVE.value, holds)
+    if department_id is not None:
+        statement = statement.where(User.department_id == department_id)
     return sorted(set(uow.session.scalars(statement)))
 
 

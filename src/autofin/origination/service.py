@@ -745,16 +745,15 @@ def _eligible(uow: UnitOfWork, application: Application, stage_row: ChainStage) 
     """Active, non-superuser users holding the stage's permission, minus the submitter and other-stage actors."""
     permission = STAGE_PERMISSIONS[stage_row.stage]
     department = stage_row.department_id if stage_row.strategy == Strategy.BY_DEPARTMENT else None
-    users, _total = org.list_users(uow, SYSTEM, status="active", department_id=department, size=200)
+    holders = org.active_user_ids_with_permission(
+        uow, permission, department_id=department, include_superusers=False
+    )
     acted = _acted(uow, application)
     excluded = {application.submitted_by, application.owner_id}
     ids = [
-        user.id
-        for user in users
-        if not user.is_superuser
-        and permission in org.permissions_of(user)
-        and user.id not in excluded
-        and not (acted.get(user.id, set()) - {stage_row.stage})
+        user_id
+        for user_id in holders
+        if user_id not in excluded and not (acted.get(user_id, set()) - {stage_row.stage})
     ]
     if stage_row.strategy == Strategy.BY_PRODUCT:
         skilled = set(

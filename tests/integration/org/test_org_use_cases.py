@@ -370,3 +370,24 @@ def test_sign_ins_per_day_count_successes_and_failures_in_the_business_time_zone
         me = service.describe_me(uow, admin_actor)
         assert counts == {date(2026, 11, 23): (0, 1), date(2026, 11, 24): (1, 0)}
         assert me.department_name == "总部"
+
+
+def test_holders_of_a_permission_are_found_by_role_department_and_status(app_ctx, make_user, system_actor):
+    branch = dept(app_ctx, system_actor, "SH", name="上海分公司").id
+    at_hq = make_user("shen.a", role_codes=["reviewer"])
+    in_branch = make_user("shen.b", role_codes=["reviewer"], department_code="SH")
+    left = make_user("shen.c", role_codes=["reviewer"])
+    clerk = make_user("cai.d", role_codes=["finance"])
+    boss = make_user("root2", superuser=True)
+    with app_ctx.uow() as uow:
+        service.disable_user(uow, system_actor, left.id)
+        uow.commit()
+    with app_ctx.uow() as uow:
+        everyone = service.active_user_ids_with_permission(uow, "origination.review.first")
+        workers = service.active_user_ids_with_permission(uow, "origination.review.first", include_superusers=False)
+        branch_only = service.active_user_ids_with_permission(
+            uow, "origination.review.first", department_id=branch, include_superusers=False
+        )
+    assert {at_hq.id, in_branch.id, boss.id} <= set(everyone) and left.id not in everyone and clerk.id not in everyone
+    assert boss.id not in workers and {at_hq.id, in_branch.id} <= set(workers)
+    assert branch_only == [in_branch.id]
