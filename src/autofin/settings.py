@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     database_url: str = ""  # default: sqlite:///<data_dir>/autofin.db
     secret_key: str = ""
     field_encryption_key: str = ""  # base64 of 32 bytes (AES-256-GCM); generated into var/ in dev
+    lookup_hash_key: str = ""  # base64 of 32 bytes for exact-search hashes; never rotated; generated into var/ in dev
+    # comma-separated base64 keys that were current before (oldest first): values under them still decrypt
+    previous_field_encryption_keys: str = ""
     demo_password: str = ""
 
     session_idle_minutes: int = Field(30, ge=1)
@@ -53,6 +56,8 @@ class Settings(BaseSettings):
                 )
             if not self.field_encryption_key:
                 raise ValueError("AUTOFIN_FIELD_ENCRYPTION_KEY must be set in prod (base64 of 32 random bytes)")
+            if not self.lookup_hash_key:
+                raise ValueError("AUTOFIN_LOOKUP_HASH_KEY must be set in prod (base64 of 32 random bytes)")
         return self
 
     @property
@@ -76,6 +81,18 @@ class Settings(BaseSettings):
         key = base64.b64decode(encoded)
         if len(key) != 32:
             raise ValueError("AUTOFIN_FIELD_ENCRYPTION_KEY must be base64 of exactly 32 bytes")
+        return key
+
+    @cached_property
+    def lookup_key(self) -> bytes:
+        """The key of the keyed hashes that make encrypted values searchable. It is separate from the encryption
+        keys and never rotates: rotating it would need every hash recomputed, and losing it would lose search."""
+        encoded = self.lookup_hash_key or _generated_secret(
+            self.data_dir / "lookup_hash_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+        )
+        key = base64.b64decode(encoded)
+        if len(key) != 32:
+            raise ValueError("AUTOFIN_LOOKUP_HASH_KEY must be base64 of exactly 32 bytes")
         return key
 
     def demo_password_or_default(self) -> str:

@@ -80,6 +80,12 @@ def test_admin_registers_a_customer_sees_it_masked_reveals_the_id_uploads_a_phot
     expect(id_field).to_have_text(ID_NUMBER)
     expect(page.locator("[data-testid=field-phone]")).to_have_text("139****5678")  # other groups stay masked
 
+    # --- edits the phone; the new one shows masked ------------------------------------------------------
+    page.locator("[data-testid=customer-edit]").click()
+    dialog_field(page, "phone").fill("13812340000")
+    page.locator("[data-testid=dialog-submit]").click()
+    expect(page.locator("[data-testid=field-phone]")).to_have_text("138****0000")
+
     # --- uploads a PNG ID photo and previews it -------------------------------------------------------
     page.locator("[data-testid=document-upload] input[type=file]").set_input_files(
         files=[{"name": "身份证正面.png", "mimeType": "image/png", "buffer": samples.png(240, 150)}]

@@ -15,7 +15,7 @@ def _vehicle(client, **overrides):
         "powertrain": "ice",
         "use": "self",
         "invoice_price": "200000.00",
-        "model_code": "VW-SAGITAR",
+        "model_code": "volkswagen.lavida",
     }
     body.update(overrides)
     return client.post("/api/v1/vehicles", json=body)
@@ -159,3 +159,24 @@ def test_two_people_editing_one_vehicle_the_second_gets_a_conflict(admin_client)
         ).status_code
         == 409
     )
+
+
+def test_a_model_code_outside_the_vehicle_model_dictionary_is_refused_naming_model_code(admin_client):
+    response = _vehicle(admin_client, model_code="NO-SUCH-MODEL")
+    assert response.status_code == 422
+    assert response.json()["code"] == "vehicles.model_code.unknown"
+    assert [e["field"] for e in response.json()["errors"]] == ["model_code"]
+    assert admin_client.get("/api/v1/vehicles").json()["count"] == 0
+
+
+def test_a_vehicle_can_be_changed_only_to_a_model_of_the_dictionary(admin_client):
+    vehicle = _vehicle(admin_client).json()
+    refused = admin_client.patch(
+        f"/api/v1/vehicles/{vehicle['id']}", json={"version": vehicle["version"], "model_code": "VW-SAGITAR"}
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["model_code"]
+    changed = admin_client.patch(
+        f"/api/v1/vehicles/{vehicle['id']}", json={"version": vehicle["version"], "model_code": "toyota.camry"}
+    )
+    assert changed.status_code == 200 and changed.json()["model_code"] == "toyota.camry"

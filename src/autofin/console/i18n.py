@@ -866,3 +866,14 @@ def text(value: Text) -> str:
 def pick(zh: str, en: str) -> str:
     """Choose between a Chinese and an English name (permissions, menu groups) for the current language."""
     return zh if current_language() == "zh-CN" else en
+
+
+MESSAGES.update({  # customers: editing a customer's file
+    "customers.edit": ("编辑", "Edit"),
+    "customers.edit_title": ("编辑客户信息", "Edit customer"),
+    "customers.edit_intro": ("只保存改动过的字段；若他人已先修改，请刷新后重试。",
+                             "Only the fields you change are saved; if someone else changed the customer first, "
+                             "reload and try again."),
+    "customers.edit_keep_hint": ("当前：{current}，留空则不变", "Now {current}; leave empty to keep it"),
+    "customers.edit_blank_hint": ("留空则不变", "Leave empty to keep the current value"),
+})

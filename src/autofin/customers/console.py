@@ -30,7 +30,7 @@ from autofin.console.widgets import (
     section_title,
 )
 from autofin.customers import permissions as perm
-from autofin.customers.schemas import BlacklistCreate, CardCreate, ContactCreate, CustomerCreate
+from autofin.customers.schemas import BlacklistCreate, CardCreate, ContactCreate, CustomerCreate, CustomerUpdate
 from autofin.db.uow import UnitOfWork
 from autofin.documents.console import documents_panel
 from autofin.kernel.actor import Actor
@@ -231,6 +231,45 @@ def new_enterprise(ctx: PageContext, done: Any) -> None:
     form_dialog(t("customers.new_enterprise"), fields, submit, width="40rem")
 
 
+# ------------------------------------------------------------------------------------------------ edit
+EDITABLE: dict[str, tuple[str, ...]] = {
+    "individual": ("name", "phone", "address", "marital_status", "education", "employer", "occupation",
+                   "monthly_income"),
+    "enterprise": ("name", "phone", "address", "industry", "registered_capital"),
+}
+KEPT_WHEN_BLANK = frozenset({"phone", "address"})  # shown masked: the form starts empty, empty keeps the value
+FINANCE_FIELDS = frozenset(GROUPS["finance"])
+EDIT_MAX_LENGTH = {"name": 100, "phone": 24, "address": 300, "education": 24, "employer": 200, "occupation": 100,
+                   "industry": 100}
+
+
+def editable_fields(view: dict[str, Any]) -> tuple[str, ...]:
+    return EDITABLE.get(str(view.get("kind")), EDITABLE["individual"])
+
+
+def edit_start_value(view: dict[str, Any], name: str) -> Any:
+    """What the edit form shows first: the current value, or nothing for a masked one (phone, address, finance
+    figures while the finance group is masked)."""
+    if name in KEPT_WHEN_BLANK or (name in FINANCE_FIELDS and "finance" in view.get("masked", [])):
+        return None
+    value = view.get(name)
+    return None if value is None else str(value)
+
+
+def edit_changes(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The ``CustomerUpdate`` body of an edit form: the version the user saw and the fields that changed. An empty
+    field keeps the stored value (masked values are never pre-filled, so empty means "unchanged")."""
+    body: dict[str, Any] = {"version": view["version"]}
+    for name in editable_fields(view):
+        value = values.get(name)
+        if value in (None, ""):
+            continue
+        if edit_start_value(view, name) == str(value):
+            continue
+        body[name] = value
+    return body
+
+
 # ------------------------------------------------------------------------------------------------ detail
 def _load(uow: UnitOfWork, actor: Actor, customer_id: int) -> dict[str, Any]:
     customer = call("customers", "get_customer", uow, actor, customer_id)
@@ -251,11 +290,14 @@ def customer_detail_page(ctx: PageContext) -> None:
 
     with ui.row().classes("w-full items-center gap-3"):
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/customers")).props("flat round dense")
-        ui.label(view["name"]).classes("text-h6").props('data-testid="customer-name"')
+        name_label = ui.label(view["name"]).classes("text-h6").props('data-testid="customer-name"')
         ui.badge(label_of("customers.kind", view["kind"]), color="primary").props("outline")
         ui.badge(label_of("customers.status", view["status"]), color="positive" if view["status"] == "active"
                  else "grey")
         ui.space()
+        if ctx.actor.can(perm.CUSTOMER_UPDATE) and view["status"] == "active":
+            ui.button(t("customers.edit"), icon="edit", on_click=lambda: edit()).props(
+                'flat dense no-caps data-testid="customer-edit"')
 
     @ui.refreshable
     def profile() -> None:
@@ -308,6 +350,44 @@ def customer_detail_page(ctx: PageContext) -> None:
             submit, submit_key="customers.show_full",
             intro=t("customers.reveal_intro"),
         )
+
+    def edit() -> None:
+        current = state["view"]
+        fields = []
+        for name in editable_fields(current):
+            start = edit_start_value(current, name)
+            hint = None
+            if start is None and current.get(name) not in (None, ""):
+                hint = t("customers.edit_keep_hint", current=shown(current.get(name)))
+            elif start is None and (name in KEPT_WHEN_BLANK or name in FINANCE_FIELDS):
+                hint = t("customers.edit_blank_hint")
+            if name == "marital_status":
+                fields.append(FormField(name, "customers.marital_status", kind="select", value=start,
+                                        options={k: label_of("customers.marital", k) for k in MARITAL}))
+                continue
+            label_key = "customers.enterprise_name" if name == "name" and current["kind"] == "enterprise" else (
+                f"customers.{name}")
+            fields.append(FormField(name, label_key, value=start, hint=hint, required=name == "name",
+                                    max_length=EDIT_MAX_LENGTH.get(name)))
+
+        def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
+            body = edit_changes(state["view"], values)
+            if len(body) == 1:  # nothing changed
+                return True
+            fresh = ctx.call(
+                lambda uow, a: (call("customers", "update_customer", uow, a, customer_id, CustomerUpdate(**body)),
+                                _load(uow, a, customer_id))[1],
+                fields=inputs, success=t("common.saved"),
+            )
+            if fresh is None:
+                return False
+            state["view"] = fresh  # masked again: revealing is per look, with its reason
+            name_label.text = fresh["name"]
+            profile.refresh()
+            return True
+
+        form_dialog(t("customers.edit_title"), fields, submit, width="40rem",
+                    intro=t("customers.edit_intro"))
 
     profile()
     with ui.row().classes("w-full gap-4 items-start"):

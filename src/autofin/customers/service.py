@@ -7,6 +7,7 @@ Other domains call :func:`check_blacklist` (origination at intake) and :func:`re
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -61,7 +62,7 @@ from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
-from autofin.kernel.crypto import FieldCipher
+from autofin.kernel.crypto import KEY_BYTES, FieldCipher
 from autofin.kernel.errors import Conflict, FieldError, Text, ValidationFailed, invalid
 from autofin.kernel.text import mask_middle
 from autofin.platform import service as platform
@@ -85,12 +86,68 @@ GROUP_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 @lru_cache(maxsize=4)
-def _cipher_for(key: bytes) -> FieldCipher:
-    return FieldCipher(key)
+def _cipher_for(key: bytes, previous: tuple[bytes, ...] = (), hash_key: bytes | None = None) -> FieldCipher:
+    return FieldCipher(key, tuple(k for k in previous if k != key), hash_key=hash_key)
+
+
+def previous_keys(encoded: str) -> tuple[bytes, ...]:
+    """The keys of ``settings.previous_field_encryption_keys`` (comma-separated base64, oldest first)."""
+    keys = []
+    for part in encoded.split(","):
+        if not part.strip():
+            continue
+        key = base64.b64decode(part.strip())
+        if len(key) != KEY_BYTES:
+            raise ValueError("every key of AUTOFIN_PREVIOUS_FIELD_ENCRYPTION_KEYS must be base64 of exactly 32 bytes")
+        keys.append(key)
+    return tuple(keys)
 
 
 def cipher(uow: UnitOfWork) -> FieldCipher:
-    return _cipher_for(uow.settings.encryption_key)
+    """The key ring: the current key encrypts; it and the previous keys decrypt. Look-up hashes use the separate,
+    never-rotated lookup key, so search keeps working whatever happens to the encryption keys."""
+    settings = uow.settings
+    return _cipher_for(
+        settings.encryption_key, previous_keys(settings.previous_field_encryption_keys), settings.lookup_key
+    )
+
+
+# (model, {encrypted column: context}) of every encrypted value, for key rotation
+ENCRYPTED_COLUMNS: tuple[tuple[type[Any], dict[str, str]], ...] = (
+    (Customer, {"id_number_enc": CTX_ID, "phone_enc": CTX_PHONE, "address_enc": CTX_ADDRESS}),
+    (Contact, {"phone_enc": CTX_PHONE}),
+    (BankCard, {"number_enc": CTX_CARD}),
+    (BlacklistEntry, {"value_enc": CTX_BLACKLIST}),
+)
+
+
+def reencrypt_batch(
+    uow: UnitOfWork, actor: Actor, model: type[Any], after_id: int, limit: int = 200
+) -> tuple[int | None, int]:
+    """Re-encrypt under the current key the next ``limit`` rows of ``model`` (id > ``after_id``) that hold a value
+    under another key. Returns (the last id seen, or None when no such row is left; how many rows changed).
+    Values, hashes and masks are unchanged: only the key a value is sealed with."""
+    actor.require(CUSTOMER_UPDATE)
+    columns = dict(next(cols for m, cols in ENCRYPTED_COLUMNS if m is model))
+    ring = cipher(uow)
+    prefix = f"{ring.current_key_id}:%"
+    stale = or_(*(and_(getattr(model, c).is_not(None), getattr(model, c).not_like(prefix)) for c in columns))
+    rows = uow.session.execute(
+        select(model).where(model.id > after_id, stale).order_by(model.id).limit(limit)
+    ).scalars().all()
+    for row in rows:
+        for column, context in columns.items():
+            stored = getattr(row, column)
+            if stored is not None and ring.needs_rotation(stored):
+                setattr(row, column, ring.rotate(stored, context))
+    if not rows:
+        return None, 0
+    uow.flush()
+    audit.record(
+        uow, actor, "customers.personal_data.reencrypt", model.__tablename__, None,
+        after={"key_id": ring.current_key_id, "rows": len(rows), "first_id": rows[0].id, "last_id": rows[-1].id},
+    )
+    return rows[-1].id, len(rows)
 
 
 def id_hash(uow: UnitOfWork, number: str) -> str:

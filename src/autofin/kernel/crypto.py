@@ -5,8 +5,9 @@
   rotated: a new current key encrypts, older keys kept in the ring still decrypt, :meth:`FieldCipher.rotate`
   re-encrypts a value under the current key.
 * :meth:`FieldCipher.lookup_hash` — HMAC-SHA256 of the normalised value under a key derived from the master key,
-  for exact search and unique constraints without storing the plain value. The hash key does not rotate with the
-  encryption key (it is derived from the first key of the ring), so look-ups keep working after a rotation.
+  for exact search and unique constraints without storing the plain value. Give it its own ``hash_key`` (the
+  product does: ``AUTOFIN_LOOKUP_HASH_KEY``), so look-ups never depend on which encryption keys are still kept;
+  without one the hash key is derived from the oldest key of the ring.
 
 The associated data (``context``) binds a ciphertext to its use (e.g. ``"customer.id_number"``): a value copied
 into another column does not decrypt there.

@@ -17,12 +17,12 @@ from autofin.vehicles.schemas import LienCreate, LienRegister, VehicleCreate
 from autofin.vehicles.vin import YEAR_CODES, make_vin
 
 MODELS = (  # (VIN prefix, model code, powertrain, price)
-    ("LFV2A21K", "VW-SAGITAR", "ice", "150000"),
-    ("LSVAU2180N", "VW-LAVIDA", "ice", "120000"),
-    ("LGXC16DF", "BYD-HAN-EV", "bev", "220000"),
-    ("LC0CE4CB", "BYD-SONG-DMI", "phev", "160000"),
-    ("LRW3E7EA", "TESLA-MODEL3", "bev", "250000"),
-    ("LVGBE40K", "TOYOTA-CAMRY", "ice", "200000"),
+    ("LFV2A21K", "volkswagen.lavida", "ice", "150000"),
+    ("LSVAU2180N", "geely.xingyue_l", "ice", "120000"),
+    ("LGXC16DF", "byd.seal", "bev", "220000"),
+    ("LC0CE4CB", "byd.qin_plus_dmi", "phev", "160000"),
+    ("LRW3E7EA", "tesla.model_y", "bev", "250000"),
+    ("LVGBE40K", "toyota.camry", "ice", "200000"),
 )
 COUNT = 60
 

@@ -24,6 +24,7 @@ from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
 from autofin.kernel.errors import Conflict, Text, invalid
 from autofin.kernel.hashchain import GENESIS_HASH, chain_hash, json_safe
+from autofin.platform.service import is_valid_code
 from autofin.vehicles import errors
 from autofin.vehicles.models import (
     ACTIVE_STATUSES,
@@ -104,9 +105,25 @@ def _check_dates(first_registration: date | None) -> None:
         )
 
 
+VEHICLE_MODEL_TYPE = "vehicle_model"
+
+
+def _check_model_code(uow: UnitOfWork, code: str | None) -> None:
+    """A model code, when given, must be an active item of the data dictionary type ``vehicle_model``."""
+    if code is not None and not is_valid_code(uow, VEHICLE_MODEL_TYPE, code):
+        raise invalid(
+            "model_code",
+            f"'{code}' is not a vehicle model of the data dictionary; choose an active item of '车型 / vehicle_model' "
+            "(e.g. 'toyota.camry'), or ask an administrator to add it.",
+            f"“{code}”不是数据字典中的车型，请选择“车型(vehicle_model)”中的有效项（如“toyota.camry”），或请管理员添加。",
+            "vehicles.model_code.unknown",
+        )
+
+
 def create_vehicle(uow: UnitOfWork, actor: Actor, cmd: VehicleCreate) -> Vehicle:
     actor.require(VEHICLE_MANAGE)
     decoded = check_vin(cmd.vin, today=_today())
+    _check_model_code(uow, cmd.model_code)
     plate = _check_plate_fits(cmd.plate, cmd.powertrain)
     _check_dates(cmd.first_registration)
     if cmd.condition == "used" and cmd.first_registration is None:
@@ -212,6 +229,8 @@ def update_vehicle(uow: UnitOfWork, actor: Actor, vehicle_id: int, cmd: VehicleU
         changes["plate"] = _check_plate_fits(changes["plate"], vehicle.powertrain)
     if "first_registration" in changes:
         _check_dates(changes["first_registration"])
+    if changes.get("model_code") is not None and changes["model_code"] != vehicle.model_code:
+        _check_model_code(uow, changes["model_code"])
     if changes.get("mileage_km") is not None and changes["mileage_km"] < vehicle.mileage_km:
         raise invalid(
             "mileage_km",

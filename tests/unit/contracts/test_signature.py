@@ -85,7 +85,8 @@ def test_production_refuses_to_sign_without_a_configured_pkcs12(tmp_path: Path) 
     from autofin.origination.contracts.config import SigningSettings
 
     prod = Settings(env="prod", data_dir=tmp_path, secret_key="p-" + "abcdefghijklmnopqrstuvwxyz0123456789",
-                    field_encryption_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+                    field_encryption_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                    lookup_hash_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
     with pytest.raises(RuleViolation) as caught:
         load_signer(prod, SigningSettings(p12=None))
     assert caught.value.code == "origination.contract.signing_not_configured"
@@ -108,7 +109,8 @@ def test_a_pkcs12_file_signs_in_production(tmp_path: Path, contract: ContractDat
         b"institution", key, cert, [ca], serialization.BestAvailableEncryption(b"s3cret-pass")  # type: ignore[arg-type]
     ))
     prod = Settings(env="prod", data_dir=tmp_path, secret_key="p-" + "abcdefghijklmnopqrstuvwxyz0123456789",
-                    field_encryption_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+                    field_encryption_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                    lookup_hash_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
     signer = load_signer(prod, SigningSettings(p12=p12, p12_password=SecretStr("s3cret-pass")))
     report = verify_signed_pdf(sign_pdf(render_contract_pdf(contract), signer))
     assert report.intact

@@ -29,7 +29,10 @@ def test_production_needs_an_encryption_key_and_an_explicit_demo_password(tmp_pa
     with pytest.raises(ValidationError, match="FIELD_ENCRYPTION_KEY"):
         Settings(env="prod", data_dir=tmp_path, secret_key=strong, _env_file=None)
     key = base64.b64encode(bytes(range(32))).decode()
-    settings = Settings(env="prod", data_dir=tmp_path, secret_key=strong, field_encryption_key=key, _env_file=None)
+    with pytest.raises(ValidationError, match="LOOKUP_HASH_KEY"):
+        Settings(env="prod", data_dir=tmp_path, secret_key=strong, field_encryption_key=key, _env_file=None)
+    settings = Settings(env="prod", data_dir=tmp_path, secret_key=strong, field_encryption_key=key,
+                        lookup_hash_key=base64.b64encode(bytes(32)).decode(), _env_file=None)
     assert settings.encryption_key == bytes(range(32))
     assert settings.password_change_forced
     with pytest.raises(ValueError, match="AUTOFIN_DEMO_PASSWORD"):
