@@ -144,6 +144,10 @@ def unregister_rate_provider(name: str) -> None:
     _RATE_PROVIDERS.pop(name, None)
 
 
+def rate_providers() -> dict[str, RateProvider]:
+    return dict(_RATE_PROVIDERS)
+
+
 def rate_provider() -> tuple[str, RateProvider] | None:
     if not _RATE_PROVIDERS:
         return None
