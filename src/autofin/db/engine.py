@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +43,95 @@ def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    writers = WriterQueue(SQLITE_BUSY_TIMEOUT_MS / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writers.enter(connection.connection.dbapi_connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(connection.connection.dbapi_connection)
+            raise
+
+    # The queue is left only once the driver has committed or rolled back: SQLAlchemy's commit/rollback events
+    # fire before the driver call, so the dialect's own calls are wrapped instead.
+    dialect: Any = engine.dialect
+    driver_commit, driver_rollback = dialect.do_commit, dialect.do_rollback
+
+    def _commit(connection: Any) -> None:
+        try:
+            driver_commit(connection)
+        finally:
+            writers.leave(getattr(connection, "dbapi_connection", connection))
+
+    def _rollback(connection: Any) -> None:
+        try:
+            driver_rollback(connection)
+        finally:
+            writers.leave(getattr(connection, "dbapi_connection", connection))
+
+    dialect.do_commit, dialect.do_rollback = _commit, _rollback
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        writers.leave(dbapi_connection)  # a connection returned or discarded mid-transaction never keeps the queue
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_connection: Any, _record: Any) -> None:
+        writers.leave(dbapi_connection)
 
     return engine
+
+
+class WriterQueue:
+    """SQLite's single writer, handed out in arrival order among this process's threads.
+
+    SQLite lets one transaction write at a time; the others wait in its busy handler, which sleeps in growing steps
+    (up to 100 ms) and lets late arrivals overtake: under fifty concurrent requests a few waited seconds. Queueing
+    inside the process makes waiting fair and wakes the next writer the moment the previous one commits; other
+    processes (a CLI run beside the server) still meet the busy handler. A connection that already holds the queue
+    re-enters freely; a wait longer than the busy timeout fails like a locked database would.
+    """
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._timeout = timeout_seconds
+        self._turns = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+        self._abandoned: set[int] = set()
+        self._holder: Any = None
+
+    def enter(self, dbapi_connection: Any) -> None:
+        with self._turns:
+            if self._holder is dbapi_connection:
+                return
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            deadline = time.monotonic() + self._timeout
+            while self._serving != ticket or self._holder is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._abandoned.add(ticket)
+                    self._skip_abandoned()
+                    raise sqlite3.OperationalError("database is locked (waited for the writer queue)")
+                self._turns.wait(remaining)
+            self._holder = dbapi_connection
+
+    def leave(self, dbapi_connection: Any) -> None:
+        with self._turns:
+            if self._holder is not dbapi_connection or dbapi_connection is None:
+                return
+            self._holder = None
+            self._serving += 1
+            self._skip_abandoned()
+            self._turns.notify_all()
+
+    def _skip_abandoned(self) -> None:
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._turns.notify_all()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
