@@ -102,12 +102,37 @@ def _department_tree(uow: UnitOfWork) -> dict[int, int | None]:
     return {row[0]: row[1] for row in uow.session.execute(select(Department.id, Department.parent_id))}
 
 
+def region_department_ids(uow: UnitOfWork, department_id: int) -> set[int]:
+    """The department's region (区域): the subtree under its ancestor directly below the root (a branch office
+    and everything beneath it). A root department is its own region; an unknown id has none."""
+    parents = _department_tree(uow)
+    if department_id not in parents:
+        return set()
+    region = department_id
+    while parents.get(region) is not None and parents.get(parents[region]) is not None:
+        region = parents[region]  # type: ignore[assignment]
+    children: dict[int | None, list[int]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    found, pending = set(), [region]
+    while pending:
+        current = pending.pop()
+        found.add(current)
+        pending.extend(children.get(current, []))
+    return found
+
+
 def active_user_ids_with_permission(
-    uow: UnitOfWork, permission: str, *, department_id: int | None = None, include_superusers: bool = True
+    uow: UnitOfWork,
+    permission: str,
+    *,
+    department_id: int | None = None,
+    department_ids: set[int] | None = None,
+    include_superusers: bool = True,
 ) -> list[int]:
     """The active users who hold ``permission`` through a role (the built-in admin role holds every one), for
-    alerts and task dispatch; optionally only those of one department, or without superusers (who hold everything
-    but are not meant to be handed work). One query, whatever the number of users."""
+    alerts and task dispatch; optionally only those of one department (or of a set of departments), or without
+    superusers (who hold everything but are not meant to be handed work). One query, whatever the number of users."""
     holders = (
         select(UserRole.user_id)
         .join(Role, Role.id == UserRole.role_id)
@@ -120,6 +145,8 @@ def active_user_ids_with_permission(
     statement = select(User.id).where(User.status == UserStatus.ACTIVE.value, holds)
     if department_id is not None:
         statement = statement.where(User.department_id == department_id)
+    if department_ids is not None:
+        statement = statement.where(User.department_id.in_(sorted(department_ids)))
     return sorted(set(uow.session.scalars(statement)))
 
 

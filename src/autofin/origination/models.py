@@ -50,6 +50,7 @@ class Strategy(StrEnum):
     LEAST_LOADED = "least_loaded"  # 按负载
     BY_DEPARTMENT = "by_department"  # 按部门 (least loaded within the stage's department)
     BY_PRODUCT = "by_product"  # 按产品技能 (least loaded among reviewers skilled in the product)
+    BY_REGION = "by_region"  # 按区域 (least loaded among reviewers of the application's branch region)
 
 
 class TaskStatus(StrEnum):

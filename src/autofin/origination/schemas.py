@@ -101,7 +101,7 @@ class RuleUpdate(StrictModel):
 
 class StageSpec(StrictModel):
     stage: Literal["first_review", "second_review", "final_review", "committee"]
-    strategy: Literal["round_robin", "least_loaded", "by_department", "by_product"] = "least_loaded"
+    strategy: Literal["round_robin", "least_loaded", "by_department", "by_product", "by_region"] = "least_loaded"
     department_id: int | None = None
     sla_hours: int = Field(24, ge=1, le=24 * 30)
     committee_member_ids: list[int] = Field(default_factory=list, max_length=30)

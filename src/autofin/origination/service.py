@@ -40,6 +40,7 @@ from autofin.origination.events import (
     ApplicationRejected,
     ApplicationReturned,
     ApplicationSubmitted,
+    ApplicationWithdrawn,
 )
 from autofin.origination.models import (
     EDITABLE,
@@ -672,6 +673,7 @@ def withdraw_application(
     application.status = ApplicationStatus.WITHDRAWN
     application.current_stage = None
     _timeline(uow, application, "intake", "withdrawn", actor, outcome=ApplicationStatus.WITHDRAWN, comment=reason)
+    uow.emit(ApplicationWithdrawn(application.id, application.number or ""))
     audit.record(
         uow,
         actor,
@@ -745,8 +747,12 @@ def _eligible(uow: UnitOfWork, application: Application, stage_row: ChainStage) 
     """Active, non-superuser users holding the stage's permission, minus the submitter and other-stage actors."""
     permission = STAGE_PERMISSIONS[stage_row.stage]
     department = stage_row.department_id if stage_row.strategy == Strategy.BY_DEPARTMENT else None
+    region = None
+    if stage_row.strategy == Strategy.BY_REGION:
+        # an application without a branch has no region: it waits in the stage queue for a supervisor
+        region = org.region_department_ids(uow, application.department_id) if application.department_id else set()
     holders = org.active_user_ids_with_permission(
-        uow, permission, department_id=department, include_superusers=False
+        uow, permission, department_id=department, department_ids=region, include_superusers=False
     )
     acted = _acted(uow, application)
     excluded = {application.submitted_by, application.owner_id}
