@@ -79,6 +79,27 @@ def _files_root(uow: UnitOfWork) -> Path:
     return Path(uow.settings.files_dir)
 
 
+def store_blob(uow: UnitOfWork, data: bytes) -> str:
+    """Keep ``data`` in the content-addressed file store (once, atomically) and return its SHA-256 — for records
+    that keep their own reference to a file (signed contracts, session recordings) rather than a document link.
+    A file written by a transaction that then rolls back stays an unreferenced blob: same bytes, same name."""
+    digest = storage.sha256_of(data)
+    storage.write_once(_files_root(uow), digest, data)
+    return digest
+
+
+def read_blob(uow: UnitOfWork, sha256: str) -> bytes | None:
+    """The stored bytes of ``sha256``; ``None`` when missing or when the bytes no longer match their hash."""
+    try:
+        path = storage.storage_path(_files_root(uow), sha256)
+    except ValueError:
+        return None
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    return data if storage.sha256_of(data) == sha256 else None
+
+
 def _check_kind(kind: str) -> str:
     value = (kind or "").strip()
     if value not in KINDS:

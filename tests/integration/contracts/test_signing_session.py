@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -8,10 +9,11 @@ from sqlalchemy import select
 
 from autofin.audit.models import AuditEvent
 from autofin.bootstrap import App
+from autofin.documents import service as documents
 from autofin.kernel.actor import Actor
 from autofin.kernel.errors import Conflict, PermissionDenied, RuleViolation, ValidationFailed
 from autofin.kernel.events import subscribe
-from autofin.origination.contracts import files, service
+from autofin.origination.contracts import service
 from autofin.origination.contracts.events import ContractSigned
 from autofin.origination.contracts.models import SigningSession
 from autofin.origination.contracts.signing import trust_roots, verify_signed_pdf
@@ -48,8 +50,9 @@ def test_a_contract_is_signed_by_borrower_and_institution_step_by_step(
     recording = b"\x00\x00\x00 ftypmp42 the session video"
     uploaded = run(app_ctx, service.upload_recording, officer, session.id, recording)
     assert isinstance(uploaded, SigningSession)
-    assert uploaded.recording_sha256 == files.sha256_hex(recording)
-    assert files.read_bytes(app_ctx.settings.files_dir, files.sha256_hex(recording)) == recording
+    assert uploaded.recording_sha256 == hashlib.sha256(recording).hexdigest()
+    with app_ctx.uow() as uow:
+        assert documents.read_blob(uow, uploaded.recording_sha256) == recording, "kept in the documents file store"
     consent_time = datetime(2026, 11, 24, 3, 15, tzinfo=UTC)
     consented = run(app_ctx, service.record_borrower_consent, officer, session.id, ip="203.0.113.7",
                     consented_at=consent_time)
@@ -64,7 +67,7 @@ def test_a_contract_is_signed_by_borrower_and_institution_step_by_step(
 
     with app_ctx.uow() as uow:
         pdf = service.contract_pdf(uow, officer, session.id)
-    assert files.sha256_hex(pdf) == signed.signed_sha256
+    assert hashlib.sha256(pdf).hexdigest() == signed.signed_sha256
     report = verify_signed_pdf(pdf, trust_roots(app_ctx.settings))
     assert report.intact and report.trusted
 

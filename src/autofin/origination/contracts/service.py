@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,10 +14,11 @@ from sqlalchemy import select
 from autofin.audit import service as audit
 from autofin.db.base import ensure_version
 from autofin.db.uow import UnitOfWork
+from autofin.documents import service as documents
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
 from autofin.kernel.errors import invalid
-from autofin.origination.contracts import errors, files, signing
+from autofin.origination.contracts import errors, signing
 from autofin.origination.contracts.config import SigningSettings
 from autofin.origination.contracts.document import CONTRACT_NO, format_contract_number
 from autofin.origination.contracts.events import ContractSigned, SigningCancelled
@@ -36,10 +36,6 @@ def _settings(uow: UnitOfWork) -> Settings:
     if not isinstance(settings, Settings):
         raise RuntimeError("the unit of work carries no settings (files_dir is needed)")
     return settings
-
-
-def _files_dir(uow: UnitOfWork) -> Path:
-    return _settings(uow).files_dir
 
 
 def _snapshot(s: SigningSession) -> dict[str, Any]:
@@ -117,7 +113,7 @@ def start_signing_session(
         application_id=application_id,
         borrower_name=borrower_name.strip()[:100],
         state=SigningState.CREATED.value,
-        contract_sha256=files.store_bytes(_files_dir(uow), contract_pdf),
+        contract_sha256=documents.store_blob(uow, contract_pdf),
     )
     uow.session.add(session)
     uow.flush()
@@ -195,7 +191,7 @@ def upload_recording(
     if s.state not in (SigningState.CREATED.value, SigningState.IDENTITY_CONFIRMED.value):
         raise errors.wrong_state("upload the recording", "上传录像", s.state, SigningState.IDENTITY_CONFIRMED.value)
     before = _snapshot(s)
-    s.recording_sha256 = files.store_bytes(_files_dir(uow), data)
+    s.recording_sha256 = documents.store_blob(uow, data)
     s.recording_size = len(data)
     s.recording_uploaded_at = utcnow()
     uow.flush()
@@ -252,14 +248,14 @@ def sign_as_institution(
     ensure_version(s, version, "面签会话")
     _require_state(s, SigningState.BORROWER_SIGNED, "sign for the institution", "机构签章")
     settings = _settings(uow)
-    pdf = files.read_bytes(settings.files_dir, s.contract_sha256)
+    pdf = documents.read_blob(uow, s.contract_sha256)
     if pdf is None:
         raise errors.file_missing(s.contract_sha256)
     signing_settings = signing_settings or SigningSettings()
     signer = signing.load_signer(settings, signing_settings)
     signed = signing.sign_pdf(pdf, signer, reason=signing_settings.reason, location=signing_settings.location)
     before = _snapshot(s)
-    s.signed_sha256 = files.store_bytes(settings.files_dir, signed)
+    s.signed_sha256 = documents.store_blob(uow, signed)
     s.signer = signing.signer_display_name(signer.signing_cert)[:300]
     s.institution_signed_at = utcnow()
     s.institution_signed_by = actor.user_id
@@ -302,7 +298,7 @@ def contract_pdf(uow: UnitOfWork, actor: Actor, session_id: int, *, signed: bool
     if digest is None:
         raise errors.wrong_state("download the signed contract", "下载已签章合同", s.state,
                                  SigningState.INSTITUTION_SIGNED.value)
-    data = files.read_bytes(_files_dir(uow), digest)
+    data = documents.read_blob(uow, digest)
     if data is None:
         raise errors.file_missing(digest)
     return data
