@@ -3,6 +3,10 @@
 Every state-changing use case calls :func:`record` inside its own transaction, so a change and its audit row
 are committed together or not at all. Rows are hash-chained: each holds the hash of the previous row and a hash
 over its own content, so :func:`verify` finds any row that was altered, removed or inserted afterwards.
+
+The chain has one head row that every writer must lock. :func:`record` only stages the row; the unit of work's
+``before_commit`` hook locks the head, numbers and hashes the transaction's rows and adds them as its last act, so
+the lock is held for the commit alone rather than for the rest of the use case.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from autofin.kernel.hashchain import GENESIS_HASH, chain_hash, json_safe
 from autofin.kernel.text import mask_middle
 
 HEAD_ID = 1
+CHAIN_HOOK = "audit.chain"
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "totp_secret", "secret", "cvv"})
 MASKED_KEYS = {
     "id_number": (6, 4),
@@ -77,6 +82,23 @@ def _lock_head(session: Session) -> AuditChainHead:
     return head
 
 
+class _StagedRows:
+    """The audit rows of one transaction, chained onto the head when the transaction commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rows: list[AuditEvent] = []
+
+    def __call__(self) -> None:
+        head = _lock_head(self.session)
+        for event in self.rows:
+            event.sequence = head.last_sequence + 1
+            event.previous_hash = head.last_hash
+            event.row_hash = _content_hash(event.previous_hash, event)
+            head.last_sequence, head.last_hash = event.sequence, event.row_hash
+        self.session.add_all(self.rows)
+
+
 def record(
     uow: UnitOfWork,
     actor: Actor,
@@ -87,11 +109,14 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit row for a state change, in the caller's transaction."""
-    session = uow.session
-    head = _lock_head(session)
+    """Stage one audit row for a state change in the caller's transaction: it is chained and written at commit,
+    together with the change, or not at all."""
+    staged = uow.before_commit.get(CHAIN_HOOK)
+    if not isinstance(staged, _StagedRows):
+        staged = _StagedRows(uow.session)
+        uow.before_commit[CHAIN_HOOK] = staged
     event = AuditEvent(
-        sequence=head.last_sequence + 1,
+        sequence=0,
         occurred_at=utcnow(),
         actor_id=actor.user_id,
         actor_name=actor.username,
@@ -102,13 +127,10 @@ def record(
         after=redact(after),
         request_id=actor.request_id,
         ip=actor.ip,
-        previous_hash=head.last_hash,
+        previous_hash="",
         row_hash="",
     )
-    event.row_hash = _content_hash(event.previous_hash, event)
-    head.last_sequence = event.sequence
-    head.last_hash = event.row_hash
-    session.add(event)
+    staged.rows.append(event)
     return event
 
 

@@ -11,6 +11,7 @@ A use case never commits; its caller does, once. Leaving the block without commi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -31,6 +32,9 @@ class UnitOfWork:
         self._session: Session | None = None
         self.events: list[Event] = []
         self.after_commit: list[Any] = []
+        # Work that must run last, just before the commit, once per key (e.g. chaining the audit rows, which takes
+        # the one lock every writer shares: holding it only for the final moments keeps writers from queueing).
+        self.before_commit: dict[str, Callable[[], None]] = {}
 
     @property
     def session(self) -> Session:
@@ -42,6 +46,7 @@ class UnitOfWork:
         self._session = self._session_factory()
         self.events = []
         self.after_commit = []
+        self.before_commit = {}
         return self
 
     def __exit__(
@@ -68,6 +73,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self._dispatch_events()
+        hooks, self.before_commit = self.before_commit, {}
+        for hook in hooks.values():
+            hook()
         self.flush()
         try:
             self.session.commit()
@@ -83,6 +91,7 @@ class UnitOfWork:
         if self._session is not None:
             self._session.rollback()
         self.events = []
+        self.before_commit = {}
 
     def _dispatch_events(self) -> None:
         for _round in range(MAX_EVENT_ROUNDS):
