@@ -72,3 +72,16 @@ def test_an_audit_row_is_rolled_back_with_the_change_it_describes(app_ctx):
     with app_ctx.uow() as uow:
         assert uow.session.query(AuditEvent).count() == 0
         assert audit.verify(uow.session).intact
+
+
+def test_rows_staged_before_a_rollback_are_dropped_and_a_later_commit_continues_the_chain(app_ctx):
+    with app_ctx.uow() as uow:
+        audit.record(uow, clerk, "org.user.create", "user", 9)
+        uow.rollback()  # the use case failed: what it staged goes with it
+        audit.record(uow, clerk, "org.user.refusal", "user", 9)
+        uow.commit()
+    _write_three(app_ctx)
+    with app_ctx.uow() as uow:
+        rows = uow.session.query(AuditEvent).order_by(AuditEvent.sequence).all()
+        assert [(r.sequence, r.action) for r in rows][:2] == [(1, "org.user.refusal"), (2, "org.user.create")]
+        assert audit.verify(uow.session).intact
