@@ -131,3 +131,47 @@ def test_a_product_without_an_active_version_cannot_be_quoted(admin_client):
     response = _quote(admin_client, code="DRAFTY")
     assert response.status_code == 422 and response.json()["code"] == "products.product.not_active"
     assert _quote(admin_client, code="NOPE").status_code == 404
+
+
+def test_a_new_ltv_cap_row_is_added_and_bad_ones_are_refused_naming_the_field(admin_client):
+    from datetime import timedelta
+
+    from autofin.kernel.clock import utcnow
+
+    start = (utcnow().date() + timedelta(days=10)).isoformat()
+    body = {"use": "commercial", "powertrain": "conventional", "condition": "new", "effective_from": start,
+            "cap_percent": "65", "source": "风险委员会决议"}
+    too_high = admin_client.post("/api/v1/products/ltv-caps", json={**body, "cap_percent": "120"})
+    assert too_high.status_code == 422 and [e["field"] for e in too_high.json()["errors"]] == ["cap_percent"]
+    added = admin_client.post("/api/v1/products/ltv-caps", json=body)
+    assert added.status_code == 201, added.text
+    assert added.json()["cap_percent"] == "65" and added.json()["effective_to"] is None
+    again = admin_client.post("/api/v1/products/ltv-caps", json=body)
+    assert again.status_code == 409 and again.json()["code"] == "products.ltv.duplicate"
+    caps = admin_client.get("/api/v1/products/ltv-caps").json()
+    assert len(caps) == 11
+    _product(admin_client)
+    later = _quote(admin_client, price="200000.00", down_payment="60000.00", use="commercial",
+                   powertrain="conventional", disbursement_date=start)
+    assert later.status_code == 422 and later.json()["code"] == "products.quote.ltv"  # 70 % > the new 65 %
+
+
+def test_a_draft_is_edited_through_put_and_an_active_version_is_read_only(admin_client):
+    created = _product(admin_client, code="EDITABLE")
+    draft = admin_client.post("/api/v1/products/EDITABLE/versions", json={}).json()
+    fields = {k: v for k, v in draft.items()
+              if k not in ("id", "number", "status", "activated_at", "retired_at")}
+    changed = admin_client.put("/api/v1/products/EDITABLE/versions/2",
+                               json={**fields, "rate_default": "7.25", "grace_days": 5, "terms": [12, 24]})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["rate_default"], changed.json()["grace_days"], changed.json()["terms"]) == ("7.25", 5,
+                                                                                                       [12, 24])
+    stale = admin_client.put("/api/v1/products/EDITABLE/versions/2", json={**fields, "grace_days": 6})
+    assert stale.status_code == 409
+    active = created["versions"][0]
+    refused = admin_client.put("/api/v1/products/EDITABLE/versions/1",
+                               json={**fields, "version": active["version"] + 1})
+    assert refused.status_code == 409 and refused.json()["code"] == "products.version.not_draft"
+    bad = admin_client.put("/api/v1/products/EDITABLE/versions/2",
+                           json={**fields, "version": changed.json()["version"], "rate_default": "50"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "rate_default"

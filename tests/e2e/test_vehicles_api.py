@@ -180,3 +180,60 @@ def test_a_vehicle_can_be_changed_only_to_a_model_of_the_dictionary(admin_client
         f"/api/v1/vehicles/{vehicle['id']}", json={"version": vehicle["version"], "model_code": "toyota.camry"}
     )
     assert changed.status_code == 200 and changed.json()["model_code"] == "toyota.camry"
+
+
+LOAN_TERMS = {"principal": "150000", "annual_rate": "6", "term": 24, "disbursement_date": "2026-02-01",
+              "penalty": {"rate": "9"}}
+
+
+def test_a_loan_opened_on_a_car_binds_its_gps_and_lien_and_shows_them_by_loan(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    device = admin_client.post("/api/v1/gps-devices", json={"serial": "GPS-L1", "kind": "wireless"}).json()
+    admin_client.post(f"/api/v1/gps-devices/{device['id']}/install",
+                      json={"vehicle_id": vehicle_id, "installer": "李师傅"})
+    lien = admin_client.post("/api/v1/mortgages", json={"vehicle_id": vehicle_id}).json()
+    loan = admin_client.post("/api/v1/loans", json={"contract_no": "HT-API-1", "customer_id": 1,
+                                                      "product_code": "CAR", "terms": LOAN_TERMS,
+                                                      "vehicle_id": vehicle_id})
+    assert loan.status_code == 201, loan.text
+    loan_id = loan.json()["id"]
+    assert admin_client.get(f"/api/v1/gps-devices/{device['id']}").json()["loan_id"] == loan_id
+    assert admin_client.get(f"/api/v1/mortgages/{lien['id']}").json()["loan_id"] == loan_id
+    binding = admin_client.get(f"/api/v1/gps-devices/loans/{loan_id}")
+    assert binding.json() == {"loan_id": loan_id, "vehicle_id": vehicle_id, "device_ids": [device["id"]],
+                              "lien_id": lien["id"]}
+    history = admin_client.get(f"/api/v1/vehicles/{vehicle_id}/gps-installations").json()
+    assert [(h["device_id"], h["installer"], h["removed_on"]) for h in history] == [(device["id"], "李师傅", None)]
+
+
+def test_gps_is_bound_to_a_loan_explicitly_and_an_unknown_loan_is_refused_naming_loan_id(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    device = admin_client.post("/api/v1/gps-devices", json={"serial": "GPS-L2", "kind": "wired"}).json()
+    admin_client.post(f"/api/v1/gps-devices/{device['id']}/install",
+                      json={"vehicle_id": vehicle_id, "installer": "王师傅"})
+    unknown = admin_client.post("/api/v1/gps-devices/bind-loan", json={"vehicle_id": vehicle_id, "loan_id": 9999})
+    assert unknown.status_code == 404
+    assert [e["field"] for e in unknown.json()["errors"]] == ["loan_id"]
+    loan_id = admin_client.post("/api/v1/loans", json={"contract_no": "HT-API-2", "customer_id": 1,
+                                                         "product_code": "CAR", "terms": LOAN_TERMS}).json()["id"]
+    assert admin_client.get(f"/api/v1/gps-devices/loans/{loan_id}").status_code == 404  # no car yet
+    bound = admin_client.post("/api/v1/gps-devices/bind-loan", json={"vehicle_id": vehicle_id, "loan_id": loan_id})
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["device_ids"] == [device["id"]]
+
+
+def test_gps_status_changes_follow_the_device_lifecycle(admin_client):
+    vehicle_id = _vehicle(admin_client).json()["id"]
+    device = admin_client.post("/api/v1/gps-devices", json={"serial": "GPS-S1", "kind": "wired"}).json()
+    wrong = admin_client.post(f"/api/v1/gps-devices/{device['id']}/status", json={"status": "removed"})
+    assert wrong.status_code == 409 and wrong.json()["code"] == "vehicles.gps.wrong_state"
+    installed = admin_client.post(f"/api/v1/gps-devices/{device['id']}/install",
+                                  json={"vehicle_id": vehicle_id, "installer": "李师傅"}).json()
+    stale = admin_client.post(f"/api/v1/gps-devices/{device['id']}/status",
+                              json={"status": "removed", "version": installed["version"] - 1})
+    assert stale.status_code == 409
+    removed = admin_client.post(f"/api/v1/gps-devices/{device['id']}/status",
+                                json={"status": "removed", "version": installed["version"], "reason": "结清拆除"})
+    assert removed.status_code == 200 and removed.json()["vehicle_id"] is None
+    assert admin_client.get("/api/v1/gps-devices", params={"status": "removed"}).json()[0]["serial"] == "GPS-S1"
+    assert admin_client.get("/api/v1/gps-devices", params={"vehicle_id": vehicle_id}).json() == []

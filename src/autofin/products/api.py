@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 from autofin.api.deps import ActorDep, PageDep, UowDep
 from autofin.products import service
 from autofin.products.schemas import (
+    LtvCapCreate,
     LtvCapPublic,
     ProductCreate,
     ProductPublic,
@@ -16,6 +17,7 @@ from autofin.products.schemas import (
     QuoteRequest,
     VersionFields,
     VersionPublic,
+    VersionUpdate,
 )
 from autofin.schemas import ListResponse
 
@@ -48,6 +50,13 @@ def list_ltv_caps(uow: UowDep, actor: ActorDep) -> list[LtvCapPublic]:
     return [LtvCapPublic.model_validate(c) for c in service.list_ltv_caps(uow, actor)]
 
 
+@router.post("/products/ltv-caps", status_code=201, response_model=LtvCapPublic)
+def add_ltv_cap(body: LtvCapCreate, uow: UowDep, actor: ActorDep) -> LtvCapPublic:
+    cap = service.add_ltv_cap(uow, actor, body)
+    uow.commit()
+    return LtvCapPublic.model_validate(cap)
+
+
 @router.get("/products/{code}", response_model=ProductPublic)
 def get_product(code: Code, uow: UowDep, actor: ActorDep) -> ProductPublic:
     return _view(uow, service.get_product(uow, actor, code))
@@ -56,6 +65,13 @@ def get_product(code: Code, uow: UowDep, actor: ActorDep) -> ProductPublic:
 @router.post("/products/{code}/versions", status_code=201, response_model=VersionPublic)
 def create_version(code: Code, body: VersionFields, uow: UowDep, actor: ActorDep) -> VersionPublic:
     version = service.create_version(uow, actor, code, body)
+    uow.commit()
+    return VersionPublic.model_validate(version)
+
+
+@router.put("/products/{code}/versions/{number}", response_model=VersionPublic)
+def update_version(code: Code, number: Number, body: VersionUpdate, uow: UowDep, actor: ActorDep) -> VersionPublic:
+    version = service.update_version(uow, actor, code, number, body)
     uow.commit()
     return VersionPublic.model_validate(version)
 

@@ -66,4 +66,6 @@ def load(uow: UnitOfWork, settings: Any) -> list[str]:
         service.create_product(uow, SYSTEM, cmd)
         service.activate_version(uow, SYSTEM, cmd.code, 1)
         added.append(cmd.code)
+    if added:  # a draft v2 of the first product, to show editing a draft next to its read-only active version
+        service.create_version(uow, SYSTEM, PRODUCTS[0].code, PRODUCTS[0].model_copy(update={"name": "2027 草稿"}))
     return [f"products: {len(added)} demo products added ({', '.join(added) or 'already there'})"]

@@ -39,6 +39,18 @@ def outside_product(field: str, code: str, en: str, zh: str) -> RuleViolation:
     return RuleViolation(f"products.quote.{code}", text, [FieldError(field, text)])
 
 
+def ltv_cap_exists(use: str, powertrain: str, condition: str, on: object) -> Conflict:
+    return Conflict(
+        "products.ltv.duplicate",
+        Text(
+            f"The LTV cap table already has a row for {use} / {powertrain} / {condition} from {on}; "
+            "choose another effective date.",
+            f"LTV上限表中已有“{use} / {powertrain} / {condition}”自{on}起生效的记录，请选择其他生效日期。",
+        ),
+        [FieldError("effective_from", Text("A row with this date exists.", "该生效日期已有记录。"))],
+    )
+
+
 def not_draft(status: str) -> Conflict:
     return Conflict(
         "products.version.not_draft",

@@ -13,3 +13,6 @@ PRODUCT_PUBLISH = declare(
 )
 PRODUCT_QUOTE = declare("products.product.quote", "产品试算", "Quote products", "products")
 LTV_MANAGE = declare("products.ltv.manage", "维护LTV上限表", "Maintain the LTV cap table", "products")
+LTV_BACKDATE = declare(
+    "products.ltv.backdate", "补录历史生效的LTV上限", "Add LTV caps effective in the past", "products"
+)

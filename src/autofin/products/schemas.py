@@ -59,6 +59,12 @@ class VersionFields(StrictModel):
     max_age: int = Field(65, ge=18, le=90)
 
 
+class VersionUpdate(VersionFields):
+    """A draft's new fields (all of them, as the form shows them) and the draft's version the editor saw."""
+
+    version: int = Field(ge=1)
+
+
 class ProductCreate(VersionFields):
     code: str = Field(pattern=r"^[A-Z0-9_\-]{2,32}$")
     product_name: str = Field(min_length=1, max_length=100)
@@ -154,3 +160,16 @@ class LtvCapPublic(PublicModel):
     cap_percent: Percent
     lender_set: bool
     source: str
+
+
+class LtvCapCreate(StrictModel):
+    """A new effective-dated row of the LTV cap table; the row in force before it ends the day before."""
+
+    use: UseName
+    powertrain: PowertrainClass
+    condition: ConditionName
+    effective_from: date
+    cap_percent: Decimal = Field(max_digits=9, decimal_places=4)
+    lender_set: bool = False
+    source: str = Field(min_length=1, max_length=200)
+    reason: str | None = Field(None, max_length=500)  # required when the date is in the past

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import func, or_, select
 
 from autofin.audit import service as audit
+from autofin.db.base import ensure_version
 from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
@@ -18,8 +19,16 @@ from autofin.kernel.errors import invalid
 from autofin.kernel.money import HUNDRED, ZERO, quantize
 from autofin.products import errors
 from autofin.products.models import LtvCap, Product, ProductVersion, VersionStatus
-from autofin.products.permissions import PRODUCT_MANAGE, PRODUCT_PUBLISH, PRODUCT_QUOTE, PRODUCT_VIEW
-from autofin.products.schemas import ProductCreate, QuoteRequest, VersionFields
+from autofin.products.permissions import (
+    LTV_BACKDATE,
+    LTV_MANAGE,
+    PRODUCT_MANAGE,
+    PRODUCT_PUBLISH,
+    PRODUCT_QUOTE,
+    PRODUCT_VIEW,
+)
+from autofin.products.schemas import LtvCapCreate, ProductCreate, VersionFields, VersionUpdate
+from autofin.products.schemas import QuoteRequest as QuoteRequest  # re-exported: other domains quote with it
 
 MAX_TERM_NEW = 60  # months: new cars ≤ 5 years
 MAX_TERM_USED = 36  # used cars ≤ 3 years
@@ -69,6 +78,97 @@ def list_ltv_caps(uow: UnitOfWork, actor: Actor) -> list[LtvCap]:
             select(LtvCap).order_by(LtvCap.condition, LtvCap.use, LtvCap.powertrain, LtvCap.effective_from)
         ).scalars()
     )
+
+
+def add_ltv_cap(uow: UnitOfWork, actor: Actor, cmd: LtvCapCreate) -> LtvCap:
+    """Add an effective-dated cap for (use, powertrain class, new/used); audited.
+
+    The cap is above 0 and at most 100 %. The date may lie in the past only for a holder of ``products.ltv.backdate``
+    who gives a reason (quotes already made are not changed; new ones on those dates use the new cap). The row in
+    force before the new date now ends the day before it; a later row bounds the new one.
+    """
+    actor.require(LTV_MANAGE)
+    if not ZERO < cmd.cap_percent <= HUNDRED:
+        raise invalid(
+            "cap_percent",
+            "The cap is a percentage above 0 and at most 100.",
+            "LTV上限应大于0且不超过100（百分比）。",
+            "products.ltv.cap_range",
+        )
+    today = _today()
+    if cmd.effective_from < today:
+        if not actor.can(LTV_BACKDATE):
+            raise invalid(
+                "effective_from",
+                f"The effective date cannot be before today ({today}); adding a past cap needs the permission "
+                "'products.ltv.backdate'.",
+                f"生效日期不能早于今天（{today}）；补录历史上限须具备“补录历史生效的LTV上限”权限。",
+                "products.ltv.date_past",
+            )
+        if not (cmd.reason or "").strip():
+            raise invalid(
+                "reason",
+                "A cap effective in the past needs a reason.",
+                "补录历史生效的上限须填写原因。",
+                "products.ltv.reason_required",
+            )
+    key = (LtvCap.use == cmd.use, LtvCap.powertrain == cmd.powertrain, LtvCap.condition == cmd.condition)
+    same_day = uow.session.execute(select(LtvCap.id).where(*key, LtvCap.effective_from == cmd.effective_from)).first()
+    if same_day is not None:
+        raise errors.ltv_cap_exists(cmd.use, cmd.powertrain, cmd.condition, cmd.effective_from)
+    previous = (
+        uow.session.execute(
+            select(LtvCap)
+            .where(*key, LtvCap.effective_from < cmd.effective_from)
+            .order_by(LtvCap.effective_from.desc())
+        )
+        .scalars()
+        .first()
+    )
+    following = (
+        uow.session.execute(
+            select(LtvCap).where(*key, LtvCap.effective_from > cmd.effective_from).order_by(LtvCap.effective_from)
+        )
+        .scalars()
+        .first()
+    )
+    before: dict[str, Any] = {}
+    day_before = cmd.effective_from - timedelta(days=1)
+    if previous is not None and (previous.effective_to is None or previous.effective_to > day_before):
+        before = {"previous_id": previous.id, "previous_effective_to": previous.effective_to}
+        previous.effective_to = day_before
+    cap = LtvCap(
+        use=cmd.use,
+        powertrain=cmd.powertrain,
+        condition=cmd.condition,
+        effective_from=cmd.effective_from,
+        effective_to=following.effective_from - timedelta(days=1) if following is not None else None,
+        cap_percent=cmd.cap_percent,
+        lender_set=cmd.lender_set,
+        source=cmd.source.strip(),
+    )
+    uow.session.add(cap)
+    uow.flush()
+    audit.record(
+        uow,
+        actor,
+        "products.ltv.add",
+        "ltv_cap",
+        cap.id,
+        before=before or None,
+        after={
+            "use": cap.use,
+            "powertrain": cap.powertrain,
+            "condition": cap.condition,
+            "effective_from": cap.effective_from,
+            "effective_to": cap.effective_to,
+            "cap_percent": _pct(cap.cap_percent),
+            "lender_set": cap.lender_set,
+            "source": cap.source,
+            "reason": cmd.reason,
+        },
+    )
+    return cap
 
 
 # --- products and versions --------------------------------------------------------------------------------------
@@ -188,6 +288,45 @@ def create_version(uow: UnitOfWork, actor: Actor, code: str, cmd: VersionFields)
     uow.flush()
     audit.record(uow, actor, "products.version.create", "product", product.id, after={"version": version.number})
     return version
+
+
+def update_version(uow: UnitOfWork, actor: Actor, code: str, number: int, cmd: VersionUpdate) -> ProductVersion:
+    """Change a draft's fields (rates, fees, terms, methods, prepayment, down payment, ages, grace, penalty …).
+
+    Active and retired versions are read-only (409 ``products.version.not_draft``: create a new draft instead); an
+    edit based on an older copy of the draft is refused (409 ``db.stale_version``). Audited with what changed.
+    """
+    actor.require(PRODUCT_MANAGE)
+    product = _product(uow, code)
+    version = _version(uow, product, number)
+    if version.status != VersionStatus.DRAFT:
+        raise errors.not_draft(version.status)
+    ensure_version(version, cmd.version, "产品版本 / product version")
+    fields = VersionFields.model_validate(cmd.model_dump(exclude={"version"}))
+    validate_version(fields)
+    values = _version_values(fields, version.name)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in values.items():
+        current = getattr(version, name)
+        if current != value:
+            before[name], after[name] = _audit_value(current), _audit_value(value)
+            setattr(version, name, value)
+    uow.flush()
+    audit.record(
+        uow,
+        actor,
+        "products.version.update",
+        "product",
+        product.id,
+        before={"version": number, **before},
+        after={"version": number, **after},
+    )
+    return version
+
+
+def _audit_value(value: Any) -> Any:
+    return _pct(value) if isinstance(value, Decimal) else value
 
 
 def _version(uow: UnitOfWork, product: Product, number: int) -> ProductVersion:

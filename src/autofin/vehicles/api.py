@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from autofin.api.deps import ActorDep, PageDep, UowDep
+from autofin.kernel.errors import NotFound, Text
 from autofin.schemas import ListResponse
 from autofin.vehicles import service
 from autofin.vehicles.errors import LienAlreadyActive
@@ -16,12 +17,15 @@ from autofin.vehicles.schemas import (
     GpsDeviceCreate,
     GpsDevicePublic,
     GpsInstall,
+    GpsInstallationPublic,
     GpsStatusChange,
     LienCreate,
     LienPublic,
     LienRegister,
     LienRelease,
     LienReleaseRequest,
+    LoanBind,
+    LoanBindingPublic,
     LtvPublic,
     LtvRequest,
     PolicyCreate,
@@ -187,21 +191,68 @@ def add_gps_device(body: GpsDeviceCreate, uow: UowDep, actor: ActorDep) -> GpsDe
 
 @router.get("/gps-devices", response_model=list[GpsDevicePublic])
 def list_gps_devices(
-    uow: UowDep, actor: ActorDep, vehicle_id: Annotated[int | None, Query(ge=1)] = None
+    uow: UowDep,
+    actor: ActorDep,
+    vehicle_id: Annotated[int | None, Query(ge=1)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[GpsDevicePublic]:
-    return [GpsDevicePublic.model_validate(d) for d in service.list_gps_devices(uow, actor, vehicle_id=vehicle_id)]
+    devices = service.list_gps_devices(uow, actor, vehicle_id=vehicle_id, status=status, q=q)
+    return [GpsDevicePublic.model_validate(d) for d in devices]
+
+
+@router.post("/gps-devices/bind-loan", response_model=LoanBindingPublic)
+def bind_gps_to_loan(body: LoanBind, uow: UowDep, actor: ActorDep) -> LoanBindingPublic:
+    binding = service.bind_gps_to_loan(uow, actor, body)
+    uow.commit()
+    return _binding(binding)
+
+
+@router.get("/gps-devices/loans/{loan_id}", response_model=LoanBindingPublic)
+def loan_binding(loan_id: PathId, uow: UowDep, actor: ActorDep) -> LoanBindingPublic:
+    binding = service.loan_binding(uow, actor, loan_id)
+    if binding is None:
+        raise NotFound(
+            "vehicles.loan.no_vehicle",
+            Text(f"Loan {loan_id} has no collateral vehicle bound.", f"贷款 {loan_id} 未绑定抵押车辆。"),
+        )
+    return _binding(binding)
+
+
+def _binding(binding: service.LoanBinding) -> LoanBindingPublic:
+    return LoanBindingPublic(
+        loan_id=binding.loan_id, vehicle_id=binding.vehicle_id, device_ids=list(binding.device_ids),
+        lien_id=binding.lien_id,
+    )
+
+
+@router.get("/gps-devices/{device_id}", response_model=GpsDevicePublic)
+def get_gps_device(device_id: PathId, uow: UowDep, actor: ActorDep) -> GpsDevicePublic:
+    return GpsDevicePublic.model_validate(service.get_gps_device(uow, actor, device_id))
+
+
+@router.get("/gps-devices/{device_id}/installations", response_model=list[GpsInstallationPublic])
+def device_installations(device_id: PathId, uow: UowDep, actor: ActorDep) -> list[GpsInstallationPublic]:
+    service.get_gps_device(uow, actor, device_id)
+    rows = service.list_gps_installations(uow, actor, device_id=device_id)
+    return [GpsInstallationPublic.model_validate(i) for i in rows]
+
+
+@router.get("/vehicles/{vehicle_id}/gps-installations", response_model=list[GpsInstallationPublic])
+def vehicle_installations(vehicle_id: PathId, uow: UowDep, actor: ActorDep) -> list[GpsInstallationPublic]:
+    rows = service.list_gps_installations(uow, actor, vehicle_id=vehicle_id)
+    return [GpsInstallationPublic.model_validate(i) for i in rows]
 
 
 @router.post("/gps-devices/{device_id}/install", response_model=GpsDevicePublic)
 def install_gps(device_id: PathId, body: GpsInstall, uow: UowDep, actor: ActorDep) -> GpsDevicePublic:
-    installation = service.install_gps(uow, actor, device_id, body)
+    service.install_gps(uow, actor, device_id, body)
     uow.commit()
-    devices = service.list_gps_devices(uow, actor, vehicle_id=installation.vehicle_id)
-    return GpsDevicePublic.model_validate(next(d for d in devices if d.id == device_id))
+    return GpsDevicePublic.model_validate(service.get_gps_device(uow, actor, device_id))
 
 
 @router.post("/gps-devices/{device_id}/status", response_model=GpsDevicePublic)
 def change_gps_status(device_id: PathId, body: GpsStatusChange, uow: UowDep, actor: ActorDep) -> GpsDevicePublic:
-    device = service.change_gps_status(uow, actor, device_id, body.status)
+    device = service.change_gps_status(uow, actor, device_id, body.status, version=body.version, reason=body.reason)
     uow.commit()
     return GpsDevicePublic.model_validate(device)

@@ -28,21 +28,58 @@ from autofin.console.widgets import (
     section_title,
 )
 from autofin.db.uow import UnitOfWork
-from autofin.documents.console import documents_panel
+from autofin.documents.console import content_url, documents_panel
+from autofin.documents.permissions import DOCUMENT_VIEW
 from autofin.kernel.actor import Actor
 from autofin.kernel.errors import DomainError
 from autofin.vehicles import permissions as perm
 from autofin.vehicles.errors import LienAlreadyActive
+from autofin.vehicles.models import GPS_TRANSITIONS
 from autofin.vehicles.schemas import (
     AppraisalCreate,
+    GpsDeviceCreate,
+    GpsInstall,
     LienCreate,
     LienRegister,
+    LoanBind,
     LtvRequest,
     PolicyCreate,
     VehicleCreate,
 )
 
 POLICY_KINDS = ("compulsory", "commercial", "vehicle_damage", "third_party", "other")
+GPS_STATUSES = ("in_stock", "installed", "removed", "faulty")
+
+# labels of the GPS pages, model dropdown and loan binding (zh-CN, en), added to the console's table on import
+i18n.MESSAGES.update({
+    "vehicles.gps_devices": ("GPS 设备管理", "GPS devices"),
+    "vehicles.gps_search_hint": ("序列号或 IMEI 前缀", "Serial or IMEI prefix"),
+    "vehicles.gps_new": ("新增设备", "Add device"),
+    "vehicles.gps_install": ("登记安装", "Record installation"),
+    "vehicles.gps_install_on": ("安装 {serial}", "Install {serial}"),
+    "vehicles.gps_change_status": ("变更状态", "Change status"),
+    "vehicles.gps_status_of": ("变更 {serial} 的状态", "Change the status of {serial}"),
+    "vehicles.gps_new_status": ("新状态", "New status"),
+    "vehicles.gps_device": ("设备", "Device"),
+    "vehicles.gps_installer": ("安装人员", "Installer"),
+    "vehicles.gps_installed_on": ("安装日期", "Installed on"),
+    "vehicles.gps_removed_on": ("拆除日期", "Removed on"),
+    "vehicles.gps_photos": ("安装照片", "Photos"),
+    "vehicles.gps_photos_hint": ("先在下方“附件”上传照片，再在此选择", "Upload photos under Documents below first"),
+    "vehicles.gps_no_stock": ("没有可安装的库存设备，请先新增设备。", "No device in stock: add one first."),
+    "vehicles.gps_installations": ("安装记录", "Installations"),
+    "vehicles.gps_loan": ("绑定贷款", "Loan"),
+    "vehicles.gps_vehicle": ("安装车辆", "Vehicle"),
+    "vehicles.gps_imei_hint": ("15位数字（含校验位）", "15 digits with its check digit"),
+    "vehicles.gps_sim_hint": ("11位手机号、13位物联网卡号或ICCID", "11-digit number, 13-digit IoT number or ICCID"),
+    "vehicles.bind_loan": ("绑定贷款", "Bind to loan"),
+    "vehicles.bind_loan_title": ("将本车 GPS 与抵押绑定到贷款", "Bind this car's GPS and lien to a loan"),
+    "vehicles.loan_id": ("贷款编号", "Loan ID"),
+    "vehicles.bound_loans": ("已绑定贷款：{loans}", "Bound loans: {loans}"),
+    "vehicles.no_bound_loan": ("尚未绑定贷款", "No loan bound yet"),
+    "vehicles.bound": ("已绑定：{devices} 台设备，抵押 {lien}", "Bound: {devices} device(s), lien {lien}"),
+    "vehicles.model_code_hint": ("从数据字典“车型”中选择", "Choose from the data dictionary's vehicle models"),
+})
 
 
 def register_pages() -> None:
@@ -52,6 +89,8 @@ def register_pages() -> None:
                  icon="directions_car")(vehicle_detail_page)
     console_page("/vehicles/liens", title_key="vehicles.liens", permission=perm.LIEN_VIEW, group="vehicles",
                  order=20, icon="gavel")(liens_page)
+    console_page("/vehicles/gps", title_key="vehicles.gps_devices", permission=perm.VEHICLE_VIEW, group="vehicles",
+                 order=30, icon="gps_fixed")(gps_page)
 
 
 def label_of(prefix: str, value: Any) -> str:
@@ -84,6 +123,22 @@ def _blank(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in ("", None, [])}
 
 
+def model_options(ctx: PageContext) -> dict[str, str]:
+    """The active vehicle models of the data dictionary (车型), labelled in the user's language with their code."""
+    language = i18n.current_language()
+
+    def options(uow: UnitOfWork, a: Actor) -> dict[str, str]:
+        models = call("vehicles", "vehicle_models", uow, a)
+        names = {m.code: m.label(language) for m in models}
+        parents = {m.parent_code for m in models if m.parent_code}
+        return {  # a maker that groups models is a heading, not a model: only its models are offered
+            m.code: f"{names.get(m.parent_code, '')} {m.label(language)} · {m.code}".strip()
+            for m in models if m.code not in parents
+        }
+
+    return ctx.read(options, {})
+
+
 def vehicle_row(v: Any) -> dict[str, Any]:
     return {
         "id": v.id, "vin": v.vin, "maker": v.maker or "—", "model_year": v.model_year or "—", "plate": v.plate or "—",
@@ -107,7 +162,8 @@ def vehicles_page(ctx: PageContext) -> None:
         fields = [
             FormField("vin", "vehicles.vin", required=True, max_length=24),
             FormField("plate", "vehicles.plate", max_length=12),
-            FormField("model_code", "vehicles.model_code", max_length=64),
+            FormField("model_code", "vehicles.model_code", kind="select", options=model_options(ctx),
+                      hint_key="vehicles.model_code_hint"),
             FormField("condition", "vehicles.condition", kind="select", required=True, value="new",
                       options={c: label_of("vehicles.condition", c) for c in ("new", "used")}),
             FormField("powertrain", "vehicles.powertrain", kind="select", required=True, value="ice",
@@ -166,6 +222,8 @@ def vehicle_detail_page(ctx: PageContext) -> None:
         ui.label(t("vehicles.not_found")).classes("text-negative")
         ui.link(t("vehicles.back_to_list"), "/vehicles")
         return
+    if row["model_code"] != "—":  # the dictionary's name of the model next to its code
+        row["model_code"] = model_options(ctx).get(row["model_code"], row["model_code"])
     with ui.row().classes("w-full items-center gap-3"):
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/vehicles")).props("flat round dense")
         ui.label(row["vin"]).classes("text-h6 text-mono").props('data-testid="vehicle-vin"')
@@ -284,15 +342,246 @@ def appraisals_card(ctx: PageContext, vehicle_id: int) -> None:
             ltv_label = ui.label("").classes("text-weight-medium").props('data-testid="vehicle-ltv"')
 
 
+def gps_row(d: Any, vins: dict[int, str] | None = None) -> dict[str, Any]:
+    return {
+        "id": d.id, "serial": d.serial, "imei": d.imei or "—", "kind": label_of("vehicles.gps_kind", d.kind),
+        "sim": d.sim or "—", "status_code": d.status, "status": label_of("vehicles.gps_status", d.status),
+        "vehicle_id": d.vehicle_id, "vehicle": (vins or {}).get(d.vehicle_id, d.vehicle_id) if d.vehicle_id else "—",
+        "loan": d.loan_id or "—", "version": d.version,
+    }
+
+
+def add_device_dialog(ctx: PageContext, done: Any) -> None:
+    fields = [
+        FormField("serial", "vehicles.gps_serial", required=True, max_length=64),
+        FormField("imei", "vehicles.gps_imei", max_length=15, hint_key="vehicles.gps_imei_hint"),
+        FormField("kind", "vehicles.gps_kind", kind="select", required=True, value="wired",
+                  options={k: label_of("vehicles.gps_kind", k) for k in ("wired", "wireless")}),
+        FormField("sim", "vehicles.gps_sim", max_length=24, hint_key="vehicles.gps_sim_hint"),
+    ]
+
+    def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
+        created = ctx.call(lambda uow, a: call("vehicles", "add_gps_device", uow, a,
+                                               GpsDeviceCreate(**_blank(values))).id,
+                           fields=inputs, success=t("common.saved"))
+        if created:
+            done()
+        return bool(created)
+
+    form_dialog(t("vehicles.gps_new"), fields, submit)
+
+
+def change_status_dialog(ctx: PageContext, row: dict[str, Any], done: Any) -> None:
+    allowed = GPS_TRANSITIONS.get(row["status_code"], ())
+    fields = [
+        FormField("status", "vehicles.gps_new_status", kind="select", required=True,
+                  value=allowed[0] if allowed else None,
+                  options={s: label_of("vehicles.gps_status", s) for s in allowed}),
+        FormField("reason", "vehicles.reason", kind="textarea", max_length=500),
+    ]
+
+    def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
+        changed = ctx.call(lambda uow, a: call("vehicles", "change_gps_status", uow, a, row["id"], values["status"],
+                                               version=row["version"], reason=values.get("reason") or None).id,
+                           fields=inputs, success=t("common.saved"))
+        if changed:
+            done()
+        return bool(changed)
+
+    form_dialog(t("vehicles.gps_status_of", serial=row["serial"]), fields, submit)
+
+
+def install_dialog(ctx: PageContext, done: Any, *, vehicle_id: int | None = None,
+                   device: dict[str, Any] | None = None) -> None:
+    """Record an installation: of a stock device on this vehicle (vehicle page), or of ``device`` on a vehicle."""
+    fields: list[FormField] = []
+    if device is None:
+        stock = ctx.read(lambda uow, a: {
+            d.id: f"{d.serial} · {d.imei or label_of('vehicles.gps_kind', d.kind)}"
+            for status in ("in_stock", "removed")
+            for d in call("vehicles", "list_gps_devices", uow, a, status=status)}, {})
+        if not stock:
+            ui.notify(t("vehicles.gps_no_stock"), type="warning")
+            return
+        fields.append(FormField("device_id", "vehicles.gps_device", kind="select", required=True, options=stock))
+    if vehicle_id is None:
+        vehicles = ctx.read(lambda uow, a: {v.id: f"{v.vin} · {v.plate or '—'}"
+                                            for v in call("vehicles", "list_vehicles", uow, a, size=200)[0]}, {})
+        fields.append(FormField("vehicle_id", "vehicles.gps_vehicle", kind="select", required=True, options=vehicles))
+    fields += [
+        FormField("installer", "vehicles.gps_installer", required=True, max_length=100),
+        FormField("installed_on", "vehicles.gps_installed_on", kind="date"),
+    ]
+    if vehicle_id is not None and ctx.actor.can(DOCUMENT_VIEW):
+        photos = ctx.read(lambda uow, a: {
+            d.id: d.original_filename
+            for d in call("documents", "list_documents", uow, a, "vehicle", vehicle_id, size=200)[0] if d.is_image},
+            {})
+        fields.append(FormField("photo_document_ids", "vehicles.gps_photos", kind="multiselect", options=photos,
+                                hint_key="vehicles.gps_photos_hint"))
+    fields.append(FormField("notes", "vehicles.notes", kind="textarea", max_length=2000))
+
+    def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
+        body = _blank(values)
+        target = int(body.pop("device_id")) if device is None else device["id"]
+        body["vehicle_id"] = int(body["vehicle_id"]) if vehicle_id is None else vehicle_id
+        body["photo_document_ids"] = [int(x) for x in body.get("photo_document_ids", [])]
+        if device is not None:
+            body["version"] = device["version"]
+        installed = ctx.call(lambda uow, a: call("vehicles", "install_gps", uow, a, target, GpsInstall(**body)).id,
+                             fields=inputs, success=t("common.saved"))
+        if installed:
+            done()
+        return bool(installed)
+
+    title = t("vehicles.gps_install_on", serial=device["serial"]) if device else t("vehicles.gps_install")
+    form_dialog(title, fields, submit, width="36rem")
+
+
 def gps_card(ctx: PageContext, vehicle_id: int) -> None:
-    rows = ctx.read(lambda uow, a: [
-        {"id": d.id, "serial": d.serial, "imei": d.imei or "—", "kind": label_of("vehicles.gps_kind", d.kind),
-         "sim": d.sim or "—", "status": label_of("vehicles.gps_status", d.status)}
-        for d in call("vehicles", "list_gps_devices", uow, a, vehicle_id=vehicle_id)], [])
-    with ui.card().classes("flex-1 min-w-[24rem]").props("flat bordered"):
-        section_title(t("vehicles.gps"))
-        _table([("serial", "vehicles.gps_serial"), ("imei", "vehicles.gps_imei"), ("kind", "vehicles.gps_kind"),
-                ("sim", "vehicles.gps_sim"), ("status", "common.status")], rows, "gps-devices")
+    """The vehicle's GPS devices (status, loan), their installation history with photos, and the loan binding."""
+    can_manage = ctx.actor.can(perm.GPS_MANAGE)
+
+    def load(uow: UnitOfWork, a: Actor) -> dict[str, Any]:
+        devices = call("vehicles", "list_gps_devices", uow, a, vehicle_id=vehicle_id)
+        installs = call("vehicles", "list_gps_installations", uow, a, vehicle_id=vehicle_id)
+        serials = {d.id: d.serial for d in devices}
+        for i in installs:
+            if i.device_id not in serials:
+                serials[i.device_id] = call("vehicles", "get_gps_device", uow, a, i.device_id).serial
+        return {
+            "devices": [gps_row(d) for d in devices],
+            "installs": [
+                {"id": i.id, "device": serials.get(i.device_id, i.device_id), "installer": i.installer,
+                 "installed_on": fmt_date(i.installed_on), "removed_on": fmt_date(i.removed_on) or "—",
+                 "photos": [int(p.split(":", 1)[1]) for p in (i.photos or []) if p.startswith("document:")],
+                 "notes": i.notes or ""}
+                for i in installs
+            ],
+            "loans": [str(x.loan_id) for x in call("vehicles", "loans_of_vehicle", uow, a, vehicle_id)],
+        }
+
+    @ui.refreshable
+    def body() -> None:
+        data = ctx.read(load, {"devices": [], "installs": [], "loans": []})
+        loans = data["loans"]
+        ui.label(t("vehicles.bound_loans", loans="、".join(loans)) if loans else t("vehicles.no_bound_loan")).classes(
+            "text-caption text-grey-7").props('data-testid="gps-loans"')
+        columns = [("serial", "vehicles.gps_serial"), ("imei", "vehicles.gps_imei"), ("kind", "vehicles.gps_kind"),
+                   ("sim", "vehicles.gps_sim"), ("status", "common.status"), ("loan", "vehicles.gps_loan")]
+        table = ui.table(
+            columns=[{"name": n, "label": t(k), "field": n, "align": "left"} for n, k in columns]
+            + ([{"name": "_actions", "label": t("common.actions"), "field": "_actions", "align": "left"}]
+               if can_manage else []),
+            rows=data["devices"], row_key="id",
+        ).props(f'flat bordered dense hide-pagination data-testid="gps-devices" no-data-label="{t("common.empty")}"')
+        table.classes("w-full").pagination = {"rowsPerPage": 0}
+        if can_manage:
+            table.add_slot("body-cell-_actions", (
+                '<q-td :props="props"><q-btn flat dense no-caps size="sm" color="primary" icon="sync_alt" '
+                f'label="{t("vehicles.gps_change_status")}" data-action="gps-status" '
+                "@click=\"() => $parent.$emit('status', props.row.id)\" /></q-td>"))
+            rows = {r["id"]: r for r in data["devices"]}
+            table.on("status", lambda e: change_status_dialog(ctx, rows[int(e.args)], body.refresh))
+        section_title(t("vehicles.gps_installations"))
+        with ui.column().classes("w-full gap-1").props('data-testid="gps-installations"'):
+            if not data["installs"]:
+                ui.label(t("common.empty")).classes("text-grey-6")
+            for row in data["installs"]:
+                with ui.row().classes("w-full items-center gap-2").props(f'data-installation="{row["id"]}"'):
+                    ui.label(f"{row['installed_on']} · {row['device']} · {row['installer']}").classes("text-body2")
+                    if row["removed_on"] != "—":
+                        ui.badge(f"{t('vehicles.gps_removed_on')} {row['removed_on']}", color="grey")
+                    for document_id in row["photos"]:
+                        ui.image(content_url(document_id)).classes("w-16 h-12 rounded-borders").props(
+                            'fit=cover data-testid="gps-photo"')
+
+    def bind() -> None:
+        fields = [FormField("loan_id", "vehicles.loan_id", kind="number", required=True)]
+
+        def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
+            result = ctx.call(lambda uow, a: call("vehicles", "bind_gps_to_loan", uow, a, LoanBind(
+                vehicle_id=vehicle_id, loan_id=int(values["loan_id"]))), fields=inputs)
+            if result is not None:
+                ui.notify(t("vehicles.bound", devices=len(result.device_ids), lien=result.lien_id or "—"),
+                          type="positive")
+                body.refresh()
+            return result is not None
+
+        form_dialog(t("vehicles.bind_loan_title"), fields, submit)
+
+    with ui.card().classes("flex-1 min-w-[24rem]").props('flat bordered data-testid="gps-card"'):
+        with ui.row().classes("w-full items-center"):
+            section_title(t("vehicles.gps"))
+            ui.space()
+            if can_manage:
+                ui.button(t("vehicles.gps_new"), icon="add",
+                          on_click=lambda: add_device_dialog(ctx, body.refresh)).props(
+                    'flat dense no-caps data-testid="gps-new"')
+                ui.button(t("vehicles.gps_install"), icon="build",
+                          on_click=lambda: install_dialog(ctx, body.refresh, vehicle_id=vehicle_id)).props(
+                    'flat dense no-caps data-testid="gps-install"')
+                ui.button(t("vehicles.bind_loan"), icon="link", on_click=bind).props(
+                    'flat dense no-caps data-testid="gps-bind-loan"')
+        body()
+
+
+# ------------------------------------------------------------------------------------------------ GPS devices
+def gps_page(ctx: PageContext) -> None:
+    """Every GPS device: stock, installed (on which car, for which loan), removed, faulty."""
+    filters: dict[str, Any] = {"status": None}
+
+    def fetch(page: int, size: int, q: str | None) -> tuple[list[dict[str, Any]], int]:
+        def query(uow: UnitOfWork, a: Actor) -> tuple[list[dict[str, Any]], int]:
+            devices = call("vehicles", "list_gps_devices", uow, a, status=filters["status"], q=q)
+            shown = devices[(page - 1) * size: page * size]
+            vins = {d.vehicle_id: call("vehicles", "get_vehicle", uow, a, d.vehicle_id).vin
+                    for d in shown if d.vehicle_id}
+            return [gps_row(d, vins) for d in shown], len(devices)
+
+        return ctx.read(query, ([], 0))
+
+    actions: list[RowAction] = []
+    if ctx.actor.can(perm.GPS_MANAGE):
+        actions = [
+            RowAction("install", "vehicles.gps_install",
+                      lambda r: install_dialog(ctx, table.refresh, device=r), icon="build",
+                      when="row.status_code === 'in_stock' || row.status_code === 'removed'"),
+            RowAction("status", "vehicles.gps_change_status", lambda r: change_status_dialog(ctx, r, table.refresh),
+                      icon="sync_alt"),
+        ]
+
+    def toolbar() -> None:
+        status = ui.select({"": t("common.all"), **{s: label_of("vehicles.gps_status", s) for s in GPS_STATUSES}},
+                           value="", label=t("common.status")).props(
+            'dense outlined options-dense data-testid="gps-status-filter"').classes("w-32")
+
+        def filter_status() -> None:
+            filters["status"] = status.value or None
+            table.page = 1
+            table.refresh()
+
+        status.on_value_change(filter_status)
+        if ctx.actor.can(perm.GPS_MANAGE):
+            ui.button(t("vehicles.gps_new"), icon="add", on_click=lambda: add_device_dialog(ctx, table.refresh)).props(
+                'unelevated color=primary data-testid="gps-new"')
+
+    with ui.card().classes("w-full").props("flat bordered"):
+        table = DataTable(
+            columns=[
+                Column("serial", "vehicles.gps_serial", classes="text-mono"),
+                Column("imei", "vehicles.gps_imei", classes="text-mono"),
+                Column("kind", "vehicles.gps_kind"),
+                Column("sim", "vehicles.gps_sim"),
+                Column("status", "common.status"),
+                Column("vehicle", "vehicles.gps_vehicle", classes="text-mono"),
+                Column("loan", "vehicles.gps_loan"),
+            ],
+            fetch=fetch,
+            actions=actions,
+            toolbar=toolbar,
+            search_placeholder_key="vehicles.gps_search_hint",
+        )
 
 
 # ------------------------------------------------------------------------------------------------ liens

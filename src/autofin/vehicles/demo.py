@@ -12,8 +12,8 @@ from sqlalchemy import select
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import SYSTEM
 from autofin.vehicles import service
-from autofin.vehicles.models import Vehicle
-from autofin.vehicles.schemas import LienCreate, LienRegister, VehicleCreate
+from autofin.vehicles.models import GpsDevice, Vehicle
+from autofin.vehicles.schemas import GpsDeviceCreate, GpsInstall, LienCreate, LienRegister, VehicleCreate
 from autofin.vehicles.vin import YEAR_CODES, make_vin
 
 MODELS = (  # (VIN prefix, model code, powertrain, price)
@@ -56,14 +56,34 @@ def demo_vehicles(count: int = COUNT, seed: int = 7) -> list[VehicleCreate]:
 
 def load(uow: UnitOfWork, settings: Any) -> list[str]:
     added = 0
-    first: Vehicle | None = None
+    created: list[Vehicle] = []
     for cmd in demo_vehicles():
         if uow.session.execute(select(Vehicle.id).where(Vehicle.vin == cmd.vin)).first():
             continue
-        vehicle = service.create_vehicle(uow, SYSTEM, cmd)
-        first = first or vehicle
+        created.append(service.create_vehicle(uow, SYSTEM, cmd))
         added += 1
-    if first is not None:
-        lien = service.apply_lien(uow, SYSTEM, LienCreate(vehicle_id=first.id, kind="mortgage"))
+    if created:
+        lien = service.apply_lien(uow, SYSTEM, LienCreate(vehicle_id=created[0].id, kind="mortgage"))
         service.register_lien(uow, SYSTEM, lien.id, LienRegister(certificate_number="DEMO-0001"))
-    return [f"vehicles: {added} demo vehicles added"]
+    devices = _demo_gps(uow, created[:2])
+    return [f"vehicles: {added} demo vehicles added, {devices} GPS devices"]
+
+
+DEMO_GPS = (  # (serial, IMEI with a valid Luhn digit, kind, SIM)
+    ("GT06N-20260001", "868120201234561", "wired", "1440012345001"),
+    ("GT06N-20260002", "868120201234579", "wired", "1440012345002"),
+    ("AT4-20260003", None, "wireless", "13912340003"),
+)
+
+
+def _demo_gps(uow: UnitOfWork, vehicles: list[Vehicle]) -> int:
+    """A wired device on each of the first two cars (installed by 张师傅) and a wireless one in stock."""
+    added = 0
+    for index, (serial, imei, kind, sim) in enumerate(DEMO_GPS):
+        if uow.session.execute(select(GpsDevice.id).where(GpsDevice.serial == serial)).first():
+            continue
+        device = service.add_gps_device(uow, SYSTEM, GpsDeviceCreate(serial=serial, imei=imei, kind=kind, sim=sim))
+        if index < len(vehicles):
+            service.install_gps(uow, SYSTEM, device.id, GpsInstall(vehicle_id=vehicles[index].id, installer="张师傅"))
+        added += 1
+    return added

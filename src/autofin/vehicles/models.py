@@ -122,6 +122,7 @@ class Lien(IdMixin, TimestampMixin, VersionedMixin, Base):
     release_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     released_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    loan_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)  # servicing loan secured
 
     __table_args__ = (
         Index(
@@ -171,7 +172,25 @@ class VehicleAlert(IdMixin, Base):
     actor_name: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
+class GpsStatus(StrEnum):
+    IN_STOCK = "in_stock"  # 库存
+    INSTALLED = "installed"  # 已安装
+    REMOVED = "removed"  # 已拆除
+    FAULTY = "faulty"  # 故障
+
+
+# status → the statuses it may change to by hand (installing is its own step: in_stock → installed)
+GPS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    GpsStatus.IN_STOCK: (GpsStatus.FAULTY,),
+    GpsStatus.INSTALLED: (GpsStatus.REMOVED, GpsStatus.FAULTY),
+    GpsStatus.REMOVED: (GpsStatus.IN_STOCK, GpsStatus.FAULTY),
+    GpsStatus.FAULTY: (GpsStatus.IN_STOCK, GpsStatus.REMOVED),
+}
+
+
 class GpsDevice(IdMixin, TimestampMixin, VersionedMixin, Base):
+    """A GPS tracker: in stock → installed on a vehicle (bound to its loan) → removed / faulty → back in stock."""
+
     __tablename__ = "gps_devices"
 
     serial: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
@@ -181,6 +200,7 @@ class GpsDevice(IdMixin, TimestampMixin, VersionedMixin, Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False)  # in_stock / installed / removed / faulty
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), nullable=True, index=True)
     loan_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    loan_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)  # servicing loan watched
 
 
 class GpsInstallation(IdMixin, TimestampMixin, Base):
@@ -190,5 +210,20 @@ class GpsInstallation(IdMixin, TimestampMixin, Base):
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), nullable=False, index=True)
     installer: Mapped[str] = mapped_column(String(100), nullable=False)
     installed_on: Mapped[date] = mapped_column(Date, nullable=False)
-    photos: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    photos: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # "document:<id>" of the vehicle's files
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    removed_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # when the device came off again
+
+
+class VehicleLoan(IdMixin, TimestampMixin, Base):
+    """A servicing loan as the vehicles domain heard of it (``LoanDisbursed``), and the vehicle it is secured on.
+
+    Vehicles never reads servicing tables: this projection lets ``bind_gps_to_loan`` check that a loan exists and
+    lets a device installed later find the loan of its vehicle.
+    """
+
+    __tablename__ = "vehicle_loans"
+
+    loan_id: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), nullable=True, index=True)
+    disbursed_on: Mapped[date] = mapped_column(Date, nullable=False)

@@ -113,6 +113,7 @@ class LienCreate(StrictModel):
     kind: Literal["mortgage", "pledge"] = "mortgage"
     creditor: str = Field("autofin", min_length=1, max_length=100)
     loan_reference: str | None = Field(None, max_length=64)
+    loan_id: int | None = Field(None, ge=1)  # the servicing loan it secures (bound at disbursement otherwise)
     secured_amount: MoneyStr | None = None
 
 
@@ -139,6 +140,7 @@ class LienPublic(PublicModel):
     active: bool
     creditor: str
     loan_reference: str | None
+    loan_id: int | None
     secured_amount: MoneyStr | None
     authority: str | None
     certificate_number: str | None
@@ -167,16 +169,20 @@ class GpsDeviceCreate(StrictModel):
 
 
 class GpsInstall(StrictModel):
-    vehicle_id: int
+    vehicle_id: int = Field(ge=1)
     installer: str = Field(min_length=1, max_length=100)
     installed_on: date | None = None
-    photos: list[str] = Field(default_factory=list, max_length=20)
+    photos: list[str] = Field(default_factory=list, max_length=20)  # free references (file names)
+    photo_document_ids: list[int] = Field(default_factory=list, max_length=20)  # the vehicle's uploaded photos
     loan_reference: str | None = Field(None, max_length=64)
     notes: str | None = Field(None, max_length=2000)
+    version: int | None = Field(None, ge=1)  # the device's version the clerk saw
 
 
 class GpsStatusChange(StrictModel):
     status: Literal["in_stock", "removed", "faulty"]
+    version: int | None = Field(None, ge=1)
+    reason: str | None = Field(None, max_length=500)
 
 
 class GpsDevicePublic(PublicModel):
@@ -188,7 +194,31 @@ class GpsDevicePublic(PublicModel):
     status: str
     vehicle_id: int | None
     loan_reference: str | None
+    loan_id: int | None
     version: int
+
+
+class GpsInstallationPublic(PublicModel):
+    id: int
+    device_id: int
+    vehicle_id: int
+    installer: str
+    installed_on: date
+    removed_on: date | None
+    photos: list[str] | None
+    notes: str | None
+
+
+class LoanBind(StrictModel):
+    vehicle_id: int = Field(ge=1)
+    loan_id: int = Field(ge=1, le=2**62)
+
+
+class LoanBindingPublic(BaseModel):
+    loan_id: int
+    vehicle_id: int
+    device_ids: list[int]
+    lien_id: int | None
 
 
 class VerifyReport(BaseModel):

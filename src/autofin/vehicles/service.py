@@ -8,6 +8,7 @@ the database's partial unique index; the refusal records a risk alert that the c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,18 +21,21 @@ from autofin.db.base import ensure_version
 from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
+from autofin.documents import service as documents
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
-from autofin.kernel.errors import Conflict, Text, invalid
+from autofin.kernel.errors import Conflict, FieldError, NotFound, Text, invalid
 from autofin.kernel.hashchain import GENESIS_HASH, chain_hash, json_safe
-from autofin.platform.service import is_valid_code
+from autofin.platform.service import DictionaryEntry, dictionary_items, is_valid_code
 from autofin.vehicles import errors
 from autofin.vehicles.models import (
     ACTIVE_STATUSES,
+    GPS_TRANSITIONS,
     Appraisal,
     AppraisalMethod,
     GpsDevice,
     GpsInstallation,
+    GpsStatus,
     InsurancePolicy,
     Lien,
     LienStatus,
@@ -39,6 +43,7 @@ from autofin.vehicles.models import (
     RegistryHead,
     Vehicle,
     VehicleAlert,
+    VehicleLoan,
 )
 from autofin.vehicles.permissions import (
     APPRAISAL_MANAGE,
@@ -53,18 +58,24 @@ from autofin.vehicles.permissions import (
 from autofin.vehicles.plates import check_plate
 from autofin.vehicles.schemas import (
     AppraisalCreate,
-    GpsDeviceCreate,
-    GpsInstall,
-    LienCreate,
-    LienRegister,
-    PolicyCreate,
-    VehicleCreate,
+    LoanBind,
     VehicleUpdate,
 )
+
+# re-exported: the commands other domains build to call these use cases (they may import only this module)
+from autofin.vehicles.schemas import GpsDeviceCreate as GpsDeviceCreate
+from autofin.vehicles.schemas import GpsInstall as GpsInstall
+from autofin.vehicles.schemas import LienCreate as LienCreate
+from autofin.vehicles.schemas import LienRegister as LienRegister
+from autofin.vehicles.schemas import PolicyCreate as PolicyCreate
+from autofin.vehicles.schemas import VehicleCreate as VehicleCreate
 from autofin.vehicles.valuation import baseline_value, ltv
 from autofin.vehicles.vin import check_vin
 
 HEAD_ID = 1
+# a SIM: its 11-digit mobile number, 13-digit IoT number (物联网卡, 14x/106x) or 19–20 character ICCID (89…)
+SIM_PATTERN = re.compile(r"^(1\d{10}|1\d{12}|89[0-9A-Fa-f]{17,18})$")
+GPS_STATUS_ZH = {"in_stock": "库存", "installed": "已安装", "removed": "已拆除", "faulty": "故障"}
 
 
 def _today() -> date:
@@ -118,6 +129,12 @@ def _check_model_code(uow: UnitOfWork, code: str | None) -> None:
             f"“{code}”不是数据字典中的车型，请选择“车型(vehicle_model)”中的有效项（如“toyota.camry”），或请管理员添加。",
             "vehicles.model_code.unknown",
         )
+
+
+def vehicle_models(uow: UnitOfWork, actor: Actor) -> list[DictionaryEntry]:
+    """The active vehicle models of the data dictionary (车型), for the model dropdown."""
+    actor.require(VEHICLE_VIEW)
+    return dictionary_items(uow, VEHICLE_MODEL_TYPE)
 
 
 def create_vehicle(uow: UnitOfWork, actor: Actor, cmd: VehicleCreate) -> Vehicle:
@@ -469,6 +486,8 @@ def apply_lien(uow: UnitOfWork, actor: Actor, cmd: LienCreate) -> Lien:
     existing = _active_lien(uow, vehicle.vin)
     if existing is not None:
         raise _refuse_second_lien(uow, actor, vehicle, existing, "apply")
+    if cmd.loan_id is not None:
+        _check_loan_for_vehicle(uow, cmd.loan_id, vehicle)
     lien = Lien(
         vehicle_id=vehicle.id,
         vin=vehicle.vin,
@@ -477,6 +496,7 @@ def apply_lien(uow: UnitOfWork, actor: Actor, cmd: LienCreate) -> Lien:
         active=True,
         creditor=cmd.creditor,
         loan_reference=cmd.loan_reference,
+        loan_id=cmd.loan_id,
         secured_amount=cmd.secured_amount,
         applied_by=actor.username,
     )
@@ -497,6 +517,7 @@ def apply_lien(uow: UnitOfWork, actor: Actor, cmd: LienCreate) -> Lien:
             "kind": cmd.kind,
             "creditor": cmd.creditor,
             "loan_reference": cmd.loan_reference,
+            "loan_id": cmd.loan_id,
             "secured_amount": cmd.secured_amount,
         },
     )
@@ -700,48 +721,92 @@ def _luhn_valid(number: str) -> bool:
 
 def add_gps_device(uow: UnitOfWork, actor: Actor, cmd: GpsDeviceCreate) -> GpsDevice:
     actor.require(GPS_MANAGE)
+    serial = cmd.serial.strip()
+    if not serial:
+        raise invalid(
+            "serial", "Enter the device's serial number.", "请填写设备序列号。", "vehicles.gps.serial_required"
+        )
     if cmd.imei is not None and not _luhn_valid(cmd.imei):
         raise invalid(
             "imei", "This IMEI fails its check digit (Luhn).", "IMEI校验位错误（Luhn）。", "vehicles.gps.imei_invalid"
         )
+    if cmd.sim is not None and not SIM_PATTERN.match(cmd.sim):
+        raise invalid(
+            "sim",
+            "A SIM is its 11-digit mobile number, its 13-digit IoT number or its 19–20 character ICCID (89…).",
+            "SIM卡号应为11位手机号、13位物联网卡号，或以89开头的19–20位ICCID。",
+            "vehicles.gps.sim_invalid",
+        )
     taken = (
-        uow.session.execute(select(GpsDevice).where((GpsDevice.serial == cmd.serial) | (GpsDevice.imei == cmd.imei)))
+        uow.session.execute(select(GpsDevice).where((GpsDevice.serial == serial) | (GpsDevice.imei == cmd.imei)))
         .scalars()
         .first()
         if cmd.imei
-        else uow.session.execute(select(GpsDevice).where(GpsDevice.serial == cmd.serial)).scalars().first()
+        else uow.session.execute(select(GpsDevice).where(GpsDevice.serial == serial)).scalars().first()
     )
     if taken is not None:
-        field = "serial" if taken.serial == cmd.serial else "imei"
+        field, label = ("serial", "序列号") if taken.serial == serial else ("imei", "IMEI")
         raise invalid(
             field,
             f"A device with this {field} is already registered (device {taken.id}).",
-            f"该{field}的设备已登记（设备 {taken.id}）。",
+            f"该{label}的设备已登记（设备 {taken.id}）。",
             "vehicles.gps.duplicate",
         )
-    device = GpsDevice(serial=cmd.serial, imei=cmd.imei, kind=cmd.kind, sim=cmd.sim, status="in_stock")
+    device = GpsDevice(serial=serial, imei=cmd.imei, kind=cmd.kind, sim=cmd.sim, status=GpsStatus.IN_STOCK)
     uow.session.add(device)
     uow.flush()
     audit.record(uow, actor, "vehicles.gps.create", "gps_device", device.id, after=cmd.model_dump())
     return device
 
 
-def install_gps(uow: UnitOfWork, actor: Actor, device_id: int, cmd: GpsInstall) -> GpsInstallation:
-    """Install a device on a vehicle (binding it to the vehicle and, when given, the loan)."""
-    actor.require(GPS_MANAGE)
+def _device(uow: UnitOfWork, device_id: int) -> GpsDevice:
     device = uow.session.get(GpsDevice, device_id)
     if device is None:
         raise errors.not_found("GPS device", "GPS设备", "vehicles.gps.not_found", device_id)
+    return device
+
+
+def get_gps_device(uow: UnitOfWork, actor: Actor, device_id: int) -> GpsDevice:
+    actor.require(VEHICLE_VIEW)
+    device = _device(uow, device_id)
+    if device.vehicle_id is not None:
+        _visible_vehicle(uow, actor, device.vehicle_id)
+    return device
+
+
+def _photo_refs(uow: UnitOfWork, actor: Actor, vehicle_id: int, cmd: GpsInstall) -> list[str]:
+    """The installation photos: free references as given, plus documents that must be attached to the vehicle."""
+    refs = [p for p in cmd.photos if p.strip()]
+    if cmd.photo_document_ids:
+        attached, _total = documents.list_documents(uow, actor, "vehicle", vehicle_id, size=500)
+        known = {d.id for d in attached}
+        missing = [i for i in cmd.photo_document_ids if i not in known]
+        if missing:
+            raise invalid(
+                "photo_document_ids",
+                f"Documents {missing} are not attached to this vehicle; upload the photos to the vehicle first.",
+                f"附件{missing}不属于该车辆，请先将照片上传到该车辆的附件中。",
+                "vehicles.gps.photo_unknown",
+            )
+        refs.extend(f"document:{i}" for i in dict.fromkeys(cmd.photo_document_ids))
+    return refs
+
+
+def install_gps(uow: UnitOfWork, actor: Actor, device_id: int, cmd: GpsInstall) -> GpsInstallation:
+    """Install a device on a vehicle, binding it to the vehicle and to the vehicle's loan (when one is known)."""
+    actor.require(GPS_MANAGE)
+    device = _device(uow, device_id)
+    ensure_version(device, cmd.version, "GPS设备 / GPS device")
     vehicle = _visible_vehicle(uow, actor, cmd.vehicle_id)
-    if device.status == "installed":
+    if device.status == GpsStatus.INSTALLED:
         raise Conflict(
             "vehicles.gps.already_installed",
             Text(
-                f"Device {device.serial} is already installed on vehicle {device.vehicle_id}.",
-                f"设备 {device.serial} 已安装在车辆 {device.vehicle_id} 上。",
+                f"Device {device.serial} is already installed on vehicle {device.vehicle_id}; remove it first.",
+                f"设备 {device.serial} 已安装在车辆 {device.vehicle_id} 上，请先拆除。",
             ),
         )
-    if device.status == "faulty":
+    if device.status == GpsStatus.FAULTY:
         raise invalid("device_id", "A faulty device cannot be installed.", "故障设备不能安装。", "vehicles.gps.faulty")
     on = cmd.installed_on or _today()
     if on > _today():
@@ -751,15 +816,22 @@ def install_gps(uow: UnitOfWork, actor: Actor, device_id: int, cmd: GpsInstall) 
             "安装日期不能晚于今天。",
             "vehicles.gps.date_future",
         )
+    installer = cmd.installer.strip()
+    if not installer:
+        raise invalid("installer", "Name the installer.", "请填写安装人员。", "vehicles.gps.installer_required")
+    photos = _photo_refs(uow, actor, vehicle.id, cmd)
     installation = GpsInstallation(
         device_id=device.id,
         vehicle_id=vehicle.id,
-        installer=cmd.installer,
+        installer=installer,
         installed_on=on,
-        photos=cmd.photos,
+        photos=photos,
         notes=cmd.notes,
     )
-    device.status, device.vehicle_id, device.loan_reference = "installed", vehicle.id, cmd.loan_reference
+    known_loan = _loan_of_vehicle(uow, vehicle.id)
+    device.status, device.vehicle_id = GpsStatus.INSTALLED, vehicle.id
+    device.loan_reference = cmd.loan_reference
+    device.loan_id = known_loan.loan_id if known_loan is not None else None
     uow.session.add(installation)
     uow.flush()
     audit.record(
@@ -770,35 +842,218 @@ def install_gps(uow: UnitOfWork, actor: Actor, device_id: int, cmd: GpsInstall) 
         device.id,
         after={
             "vehicle_id": vehicle.id,
-            "installer": cmd.installer,
+            "installer": installer,
             "installed_on": on,
+            "photos": photos,
+            "loan_id": device.loan_id,
             "loan_reference": cmd.loan_reference,
         },
     )
     return installation
 
 
-def change_gps_status(uow: UnitOfWork, actor: Actor, device_id: int, status: str) -> GpsDevice:
+def change_gps_status(
+    uow: UnitOfWork, actor: Actor, device_id: int, status: str, *, version: int | None = None, reason: str | None = None
+) -> GpsDevice:
+    """Remove (拆除), report faulty (故障) or return to stock (入库); removing unbinds the vehicle and the loan."""
     actor.require(GPS_MANAGE)
-    device = uow.session.get(GpsDevice, device_id)
-    if device is None:
-        raise errors.not_found("GPS device", "GPS设备", "vehicles.gps.not_found", device_id)
-    before = {"status": device.status, "vehicle_id": device.vehicle_id}
+    device = _device(uow, device_id)
+    ensure_version(device, version, "GPS设备 / GPS device")
+    if device.vehicle_id is not None:
+        _visible_vehicle(uow, actor, device.vehicle_id)
+    allowed = GPS_TRANSITIONS.get(device.status, ())
+    if status not in allowed:
+        raise Conflict(
+            "vehicles.gps.wrong_state",
+            Text(
+                f"Device {device.serial} is {device.status}; it can become {', '.join(allowed) or 'nothing else'}, "
+                f"not {status} (install a device with the installation step).",
+                f"设备 {device.serial} 当前状态为{GPS_STATUS_ZH.get(device.status, device.status)}，不能改为"
+                f"{GPS_STATUS_ZH.get(status, status)}（安装请使用“登记安装”）。",
+            ),
+            [FieldError("status", Text("Not allowed from the current status.", "当前状态下不允许此变更。"))],
+        )
+    before = {"status": device.status, "vehicle_id": device.vehicle_id, "loan_id": device.loan_id}
+    if device.status == GpsStatus.INSTALLED and device.vehicle_id is not None:
+        current = uow.session.execute(
+            select(GpsInstallation)
+            .where(GpsInstallation.device_id == device.id, GpsInstallation.removed_on.is_(None))
+            .order_by(GpsInstallation.id.desc())
+        ).scalars().first()
+        if current is not None and status == GpsStatus.REMOVED:
+            current.removed_on = _today()
     device.status = status
-    if status in ("removed", "in_stock"):
+    if status in (GpsStatus.REMOVED, GpsStatus.IN_STOCK):
         device.vehicle_id = None
+        device.loan_id = None
         device.loan_reference = None
     uow.flush()
-    audit.record(uow, actor, "vehicles.gps.status", "gps_device", device.id, before=before, after={"status": status})
+    audit.record(
+        uow,
+        actor,
+        "vehicles.gps.status",
+        "gps_device",
+        device.id,
+        before=before,
+        after={"status": status, "vehicle_id": device.vehicle_id, "loan_id": device.loan_id, "reason": reason},
+    )
     return device
 
 
-def list_gps_devices(uow: UnitOfWork, actor: Actor, *, vehicle_id: int | None = None) -> list[GpsDevice]:
+def list_gps_devices(
+    uow: UnitOfWork, actor: Actor, *, vehicle_id: int | None = None, status: str | None = None, q: str | None = None
+) -> list[GpsDevice]:
     actor.require(VEHICLE_VIEW)
     statement = select(GpsDevice).order_by(GpsDevice.id)
     if vehicle_id is not None:
+        _visible_vehicle(uow, actor, vehicle_id)
         statement = statement.where(GpsDevice.vehicle_id == vehicle_id)
-    return list(uow.session.execute(statement).scalars())
+    if status:
+        statement = statement.where(GpsDevice.status == status)
+    if q:
+        needle = q.strip()
+        statement = statement.where((GpsDevice.serial.startswith(needle)) | (GpsDevice.imei.startswith(needle)))
+    return list(uow.session.execute(statement.limit(500)).scalars())
+
+
+def list_gps_installations(
+    uow: UnitOfWork, actor: Actor, *, vehicle_id: int | None = None, device_id: int | None = None
+) -> list[GpsInstallation]:
+    """Installations, newest first (each with its photos and, once taken off, its removal date)."""
+    actor.require(VEHICLE_VIEW)
+    statement = select(GpsInstallation).order_by(GpsInstallation.id.desc())
+    if vehicle_id is not None:
+        _visible_vehicle(uow, actor, vehicle_id)
+        statement = statement.where(GpsInstallation.vehicle_id == vehicle_id)
+    if device_id is not None:
+        statement = statement.where(GpsInstallation.device_id == device_id)
+    return list(uow.session.execute(statement.limit(500)).scalars())
+
+
+# --- binding to servicing loans ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoanBinding:
+    """What ``bind_gps_to_loan`` bound: the loan, its vehicle, the devices on it and its active lien."""
+
+    loan_id: int
+    vehicle_id: int
+    device_ids: tuple[int, ...]
+    lien_id: int | None
+
+
+def _loan_of_vehicle(uow: UnitOfWork, vehicle_id: int) -> VehicleLoan | None:
+    """The newest loan heard of for this vehicle."""
+    return uow.session.execute(
+        select(VehicleLoan).where(VehicleLoan.vehicle_id == vehicle_id).order_by(VehicleLoan.id.desc())
+    ).scalars().first()
+
+
+def record_loan(uow: UnitOfWork, loan_id: int, disbursed_on: date, vehicle_id: int | None) -> VehicleLoan:
+    """Note a disbursed loan (from ``LoanDisbursed``); idempotent on the loan id."""
+    known = uow.session.execute(select(VehicleLoan).where(VehicleLoan.loan_id == loan_id)).scalar_one_or_none()
+    if known is None:
+        known = VehicleLoan(loan_id=loan_id, vehicle_id=vehicle_id, disbursed_on=disbursed_on)
+        uow.session.add(known)
+        uow.flush()
+    return known
+
+
+def _check_loan_for_vehicle(uow: UnitOfWork, loan_id: int, vehicle: Vehicle) -> VehicleLoan:
+    """The disbursed loan ``loan_id``, refused when unknown or already secured on another vehicle."""
+    known = uow.session.execute(select(VehicleLoan).where(VehicleLoan.loan_id == loan_id)).scalar_one_or_none()
+    if known is None:
+        raise NotFound(
+            "vehicles.loan.unknown",
+            Text(
+                f"Loan {loan_id} has not been disbursed (no loan account with this id); check the loan number.",
+                f"贷款 {loan_id} 尚未放款（无此贷款账户），请核对贷款编号。",
+            ),
+            [FieldError("loan_id", Text("No disbursed loan with this id.", "无此已放款贷款。"))],
+        )
+    if known.vehicle_id is not None and known.vehicle_id != vehicle.id:
+        raise Conflict(
+            "vehicles.loan.other_vehicle",
+            Text(
+                f"Loan {loan_id} is secured on vehicle {known.vehicle_id}, not on {vehicle.vin}.",
+                f"贷款 {loan_id} 的抵押车辆为车辆 {known.vehicle_id}，不是 {vehicle.vin}。",
+            ),
+            [FieldError("vehicle_id", Text("Another vehicle secures this loan.", "该贷款的抵押车辆为其他车辆。"))],
+        )
+    return known
+
+
+def bind_gps_to_loan(uow: UnitOfWork, actor: Actor, cmd: LoanBind) -> LoanBinding:
+    """Bind a vehicle's installed GPS devices and its active lien to a servicing loan (audited).
+
+    The loan must have been disbursed (vehicles heard its ``LoanDisbursed``); a loan already secured on another
+    vehicle, or a lien already securing another loan, is refused (409).
+    """
+    actor.require(GPS_MANAGE)
+    vehicle = _visible_vehicle(uow, actor, cmd.vehicle_id)
+    known = _check_loan_for_vehicle(uow, cmd.loan_id, vehicle)
+    lien = _active_lien(uow, vehicle.vin)
+    if lien is not None and lien.loan_id is not None and lien.loan_id != cmd.loan_id:
+        raise Conflict(
+            "vehicles.lien.other_loan",
+            Text(
+                f"The active lien on {vehicle.vin} (lien {lien.id}) secures loan {lien.loan_id}; release it before "
+                f"the car can secure loan {cmd.loan_id}.",
+                f"车辆 {vehicle.vin} 的有效抵押（{lien.id}）担保贷款 {lien.loan_id}，须先解押才能为贷款 "
+                f"{cmd.loan_id} 提供担保。",
+            ),
+            [FieldError("vehicle_id", Text("Its lien secures another loan.", "该车抵押担保的是其他贷款。"))],
+        )
+    known.vehicle_id = vehicle.id
+    devices = list(
+        uow.session.execute(
+            select(GpsDevice)
+            .where(GpsDevice.vehicle_id == vehicle.id, GpsDevice.status == GpsStatus.INSTALLED)
+            .order_by(GpsDevice.id)
+        ).scalars()
+    )
+    before = {"devices": {d.id: d.loan_id for d in devices}, "lien_loan_id": lien.loan_id if lien else None}
+    for device in devices:
+        device.loan_id = cmd.loan_id
+    if lien is not None and lien.loan_id != cmd.loan_id:
+        lien.loan_id = cmd.loan_id
+        uow.flush()
+        _append(uow, actor, lien, "bound_to_loan", {"loan_id": cmd.loan_id})
+    uow.flush()
+    binding = LoanBinding(cmd.loan_id, vehicle.id, tuple(d.id for d in devices), lien.id if lien else None)
+    audit.record(
+        uow,
+        actor,
+        "vehicles.gps.bind_loan",
+        "vehicle",
+        vehicle.id,
+        before=before,
+        after={"loan_id": cmd.loan_id, "devices": list(binding.device_ids), "lien_id": binding.lien_id},
+    )
+    return binding
+
+
+def loan_binding(uow: UnitOfWork, actor: Actor, loan_id: int) -> LoanBinding | None:
+    """The vehicle, devices and lien bound to a loan, or None when the loan has no vehicle (yet)."""
+    actor.require(VEHICLE_VIEW)
+    known = uow.session.execute(select(VehicleLoan).where(VehicleLoan.loan_id == loan_id)).scalar_one_or_none()
+    if known is None or known.vehicle_id is None:
+        return None
+    vehicle = _visible_vehicle(uow, actor, known.vehicle_id)
+    devices = uow.session.execute(select(GpsDevice.id).where(GpsDevice.loan_id == loan_id).order_by(GpsDevice.id))
+    lien = uow.session.execute(select(Lien.id).where(Lien.loan_id == loan_id, Lien.active.is_(True))).scalar()
+    return LoanBinding(loan_id, vehicle.id, tuple(devices.scalars()), lien)
+
+
+def loans_of_vehicle(uow: UnitOfWork, actor: Actor, vehicle_id: int) -> list[VehicleLoan]:
+    actor.require(VEHICLE_VIEW)
+    _visible_vehicle(uow, actor, vehicle_id)
+    return list(
+        uow.session.execute(
+            select(VehicleLoan).where(VehicleLoan.vehicle_id == vehicle_id).order_by(VehicleLoan.id.desc())
+        ).scalars()
+    )
 
 
 def active_lien_statuses() -> tuple[str, ...]:

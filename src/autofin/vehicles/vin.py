@@ -4,7 +4,10 @@
 mandatory in North America and in China. Position 10 codes the model year on a 30-year cycle; position 7 being a
 letter (North American passenger cars) places the year in 2010–2039, a digit in 1980–2009. For other VINs (e.g. the
 Chinese market, WMI starting with ``L``) the latest year not after next year is taken. Positions 1–3 (WMI) name the
-maker; a small table of makers common in China is kept here (``vininfo`` is not used).
+maker: first a small bilingual table of makers common in China (joint ventures named as Chinese users know them),
+then the ``vininfo`` package's worldwide WMI table, then a 2-character prefix of the small table. The model year is
+one of ``vininfo``'s candidate years, chosen by the position-7 rule above (``vininfo`` alone cannot tell 1989 from
+2019). Our own check-digit validation and its bilingual messages stay in front of the decode.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from vininfo import Vin as VininfoVin
 
 from autofin.kernel.errors import invalid
 
@@ -141,7 +146,24 @@ def has_valid_check_digit(vin: str) -> bool:
 
 
 def model_year(vin: str, today: date | None = None) -> int | None:
-    """The model year coded in position 10, or None when the code is not a year code."""
+    """The model year coded in position 10 (one of ``vininfo``'s candidates), or None when it is not a year code."""
+    year = _rule_year(vin, today)
+    decoded = _vininfo(vin)
+    candidates: list[int] = []
+    if decoded is not None:
+        try:
+            candidates = [int(y) for y in decoded.years]
+        except Exception:  # no year decode for this VIN
+            candidates = []
+    if year is None or not candidates or year in candidates:
+        return year
+    latest = (today or date.today()).year + 1  # noqa: DTZ011 - a calendar year, zone does not matter
+    fitting = [y for y in candidates if y <= latest]
+    return max(fitting) if fitting else year
+
+
+def _rule_year(vin: str, today: date | None) -> int | None:
+    """Position 10 on the 30-year cycle, placed by position 7 (North America) or the latest plausible year."""
     code = vin[9]
     if code not in YEAR_CODES:
         return None
@@ -156,8 +178,29 @@ def model_year(vin: str, today: date | None = None) -> int | None:
     return max(fitting) if fitting else candidates[0]
 
 
+def _vininfo(vin: str) -> VininfoVin | None:
+    try:
+        return VininfoVin(vin)
+    except Exception:  # the package refuses some VINs we accept (e.g. unknown regions): no decode
+        return None
+
+
+def vininfo_maker(vin: str) -> str | None:
+    """The manufacturer ``vininfo`` knows for this WMI, or None where it does not know it."""
+    decoded = _vininfo(vin)
+    if decoded is None:
+        return None
+    try:
+        name = decoded.manufacturer
+    except Exception:  # an unknown WMI
+        return None
+    if not name or name == "UnsupportedBrand":
+        return None
+    return str(name)
+
+
 def maker(vin: str) -> str | None:
-    return WMI_MAKERS.get(vin[:3]) or WMI_MAKERS.get(vin[:2])
+    return WMI_MAKERS.get(vin[:3]) or vininfo_maker(vin) or WMI_MAKERS.get(vin[:2])
 
 
 @dataclass(frozen=True)
