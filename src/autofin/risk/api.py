@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 
-from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.risk import service
-from autofin.risk.schemas import PsiCheckPublic, RiskModelDetail, RiskModelPublic, ScoreRequest, ScoreResponse
+from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
+from autofin.risk import service, training
+from autofin.risk.schemas import (
+    PsiCheckPublic,
+    RiskModelDetail,
+    RiskModelPublic,
+    ScoreLogPublic,
+    ScoreRequest,
+    ScoreResponse,
+    TrainingJobPublic,
+)
 from autofin.schemas import ListResponse
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
@@ -99,3 +107,55 @@ def check_psi(model_id: ModelId, uow: UowDep, actor: ActorDep) -> PsiCheckPublic
     check = service.check_psi(uow, actor, model_id)
     uow.commit()
     return PsiCheckPublic.model_validate(check) if check is not None else None
+
+
+@router.post("/training-jobs", status_code=202, response_model=TrainingJobPublic)
+def start_training(
+    request: Request,
+    uow: UowDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="Training CSV (UTF-8, header row).")],
+    name: Annotated[str, Form(pattern=r"^[a-z0-9][a-z0-9_\-]{1,63}$")],
+    target: Annotated[str, Form(min_length=1, max_length=100)],
+    kind: Annotated[str, Form(pattern="^(pd|valuation)$")] = "pd",
+    id_column: Annotated[str | None, Form(max_length=100)] = None,
+    drop: Annotated[str | None, Form(max_length=2000)] = None,
+    max_rounds: Annotated[int, Form(ge=10, le=5000)] = 2000,
+) -> TrainingJobPublic:
+    """Check the file and queue the training; it runs in the background (poll ``GET /training-jobs/{id}``)."""
+    content = file.file.read(training.MAX_UPLOAD_BYTES + 1)
+    cmd = service.TrainCommand(name=name, kind=kind, target=target, id_column=id_column or None,
+                               drop=tuple(c.strip() for c in (drop or "").split(",") if c.strip()),
+                               max_rounds=max_rounds)
+    job = training.start_training(uow, actor, cmd, content, file.filename or "upload.csv")
+    uow.commit()
+    training.launch(get_app(request), job.id, actor)
+    return TrainingJobPublic.model_validate(job)
+
+
+@router.get("/training-jobs", response_model=ListResponse[TrainingJobPublic])
+def list_training_jobs(uow: UowDep, actor: ActorDep, paging: PageDep) -> ListResponse[TrainingJobPublic]:
+    rows, total = training.list_training_jobs(uow, actor, page=paging.page, size=paging.size)
+    return ListResponse[TrainingJobPublic](data=[TrainingJobPublic.model_validate(r) for r in rows], count=total)
+
+
+@router.get("/training-jobs/{job_id}", response_model=TrainingJobPublic)
+def get_training_job(job_id: ModelId, uow: UowDep, actor: ActorDep) -> TrainingJobPublic:
+    return TrainingJobPublic.model_validate(training.get_training_job(uow, actor, job_id))
+
+
+@router.get("/models/{model_id}/psi", response_model=list[PsiCheckPublic])
+def psi_history(model_id: ModelId, uow: UowDep, actor: ActorDep) -> list[PsiCheckPublic]:
+    return [PsiCheckPublic.model_validate(c) for c in service.psi_history(uow, actor, model_id)]
+
+
+@router.get("/models/{model_id}/scorecard")
+def scorecard_table(model_id: ModelId, uow: UowDep, actor: ActorDep) -> list[dict[str, Any]]:
+    """The scorecard's bin table: feature, bin, rows, bad rate, WoE, IV, points."""
+    return service.scorecard_table(uow, actor, model_id)
+
+
+@router.get("/scores/{log_id}", response_model=ScoreLogPublic)
+def get_score(log_id: ModelId, uow: UowDep, actor: ActorDep) -> ScoreLogPublic:
+    """A logged production score with the model version and the inputs it was given."""
+    return ScoreLogPublic.model_validate(service.get_score_log(uow, actor, log_id))

@@ -37,3 +37,12 @@ def unknown_inputs(names: list[str]) -> ValidationFailed:
     text = Text(f"Unknown input(s) {', '.join(names)}; send only the model's feature columns.",
                 f"未知输入 {', '.join(names)}；只能提交模型的特征列。")
     return ValidationFailed("risk.score.unknown_inputs", text, [FieldError("inputs", text)])
+
+
+def training_job_not_found(job_id: object) -> NotFound:
+    return NotFound("risk.training.not_found",
+                    Text(f"Training job {job_id} does not exist.", f"训练任务 {job_id} 不存在。"))
+
+
+def score_log_not_found(log_id: object) -> NotFound:
+    return NotFound("risk.score.not_found", Text(f"Score {log_id} does not exist.", f"评分记录 {log_id} 不存在。"))

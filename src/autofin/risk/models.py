@@ -88,3 +88,38 @@ class PsiCheck(IdMixin, Base):
     rows: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)  # stable / watch / warning
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TrainingStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class TrainingJob(IdMixin, TimestampMixin, Base):
+    """A model training from an uploaded CSV, run in the background: its request, progress and outcome.
+
+    The CSV itself is kept as a file under the data directory (``risk-uploads/<id>.csv``), never in the database.
+    """
+
+    __tablename__ = "risk_training_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    target: Mapped[str] = mapped_column(String(100), nullable=False)
+    id_column: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    drop_columns: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    max_rounds: Mapped[int] = mapped_column(Integer, nullable=False)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    file_rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=TrainingStatus.QUEUED.value, index=True)
+    stage: Mapped[str] = mapped_column(String(32), nullable=False, default="queued")
+    percent: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error_en: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    error_zh: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("risk_models.id"), nullable=True)
+    requested_by_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

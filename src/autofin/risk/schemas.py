@@ -55,3 +55,37 @@ class PsiCheckPublic(PublicModel):
     rows: int
     status: str
     checked_at: datetime
+
+
+class TrainingJobPublic(PublicModel):
+    id: int
+    name: str
+    kind: str
+    target: str
+    id_column: str | None
+    drop_columns: list[str]
+    file_name: str
+    file_rows: int
+    status: str
+    stage: str
+    percent: int
+    error_en: str | None
+    error_zh: str | None
+    model_id: int | None
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ScoreLogPublic(PublicModel):
+    id: int
+    model_id: int
+    model_name: str
+    model_number: int
+    subject_id: str | None
+    inputs: dict[str, Any]
+    output: dict[str, Any]
+    score: float | None
+    scored_by: str
+    scored_at: datetime

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from autofin.kernel.clock import utcnow
 from autofin.risk import errors
 from autofin.risk.modelling import artifacts, psi
 from autofin.risk.modelling.credit import CreditModel, train_credit
-from autofin.risk.modelling.features import DataProblem, read_csv
+from autofin.risk.modelling.features import DataProblem, Feature, read_csv
 from autofin.risk.modelling.valuation import ValuationModel, train_valuation
 from autofin.risk.models import ModelKind, ModelStatus, PsiCheck, RiskModel, ScoreLog
 from autofin.risk.permissions import MODEL_APPROVE, MODEL_SCORE, MODEL_TRAIN, MODEL_VIEW
@@ -61,26 +62,40 @@ def _get(uow: UnitOfWork, model_id: int) -> RiskModel:
     return model
 
 
-def train_model(uow: UnitOfWork, actor: Actor, cmd: TrainCommand, csv_data: bytes) -> RiskModel:
-    """Train a model from CSV bytes, store its files, register it as a draft."""
-    actor.require(MODEL_TRAIN)
+def check_command(cmd: TrainCommand) -> None:
     if not NAME.match(cmd.name):
         raise errors.bad_data(f"Model name '{cmd.name}' must be 2–64 lower-case letters, digits, '-' or '_'.",
                               f"模型名称“{cmd.name}”须为 2–64 位小写字母、数字、“-”或“_”。", "name")
     if cmd.kind not in (ModelKind.PD, ModelKind.VALUATION):
         raise errors.bad_data(f"Kind '{cmd.kind}' cannot be trained here; use 'pd' or 'valuation'.",
                               f"类型“{cmd.kind}”不能在此训练，请使用 pd 或 valuation。", "kind")
+
+
+def fit_artifact(cmd: TrainCommand, csv_data: bytes,
+                 progress: Callable[[str, int, int], None] | None = None) -> CreditModel | ValuationModel:
+    """Train (no database): the PD model and scorecard, or the valuation model, from CSV bytes."""
     try:
         frame = read_csv(io.BytesIO(csv_data))
-        trained: CreditModel | ValuationModel
         if cmd.kind == ModelKind.PD:
-            trained = train_credit(frame, target=cmd.target, id_column=cmd.id_column, drop=list(cmd.drop),
-                                   max_rounds=cmd.max_rounds)
-        else:
-            trained = train_valuation(frame, target=cmd.target, id_column=cmd.id_column, drop=list(cmd.drop),
-                                      max_rounds=cmd.max_rounds)
+            return train_credit(frame, target=cmd.target, id_column=cmd.id_column, drop=list(cmd.drop),
+                                max_rounds=cmd.max_rounds, progress=progress)
+        return train_valuation(frame, target=cmd.target, id_column=cmd.id_column, drop=list(cmd.drop),
+                               max_rounds=cmd.max_rounds, progress=progress)
     except DataProblem as problem:
         raise errors.bad_data(problem.en, problem.zh) from None
+
+
+def train_model(uow: UnitOfWork, actor: Actor, cmd: TrainCommand, csv_data: bytes) -> RiskModel:
+    """Train a model from CSV bytes, store its files, register it as a draft."""
+    actor.require(MODEL_TRAIN)
+    check_command(cmd)
+    return register_trained(uow, actor, cmd, fit_artifact(cmd, csv_data))
+
+
+def register_trained(uow: UnitOfWork, actor: Actor, cmd: TrainCommand,
+                     trained: CreditModel | ValuationModel) -> RiskModel:
+    """Store a trained model's files under the next version number of its name and register it as a draft."""
+    actor.require(MODEL_TRAIN)
     number = (uow.session.execute(select(func.max(RiskModel.number)).where(RiskModel.name == cmd.name))
               .scalar_one() or 0) + 1
     directory = models_dir(uow) / cmd.name / f"v{number}"
@@ -290,3 +305,46 @@ def production_model_ids(uow: UnitOfWork) -> list[int]:
     return list(uow.session.execute(
         select(RiskModel.id).where(RiskModel.is_production.is_(True), RiskModel.kind != ModelKind.VALUATION)
     ).scalars().all())
+
+
+def get_score_log(uow: UnitOfWork, actor: Actor, log_id: int) -> ScoreLog:
+    """One logged production score: model version, inputs and output, to explain a decision later."""
+    actor.require(MODEL_VIEW)
+    log = uow.session.get(ScoreLog, log_id)
+    if log is None:
+        raise errors.score_log_not_found(log_id)
+    return log
+
+
+def recent_scores(uow: UnitOfWork, actor: Actor, model_id: int, limit: int = 20) -> list[ScoreLog]:
+    actor.require(MODEL_VIEW)
+    return list(uow.session.execute(
+        select(ScoreLog).where(ScoreLog.model_id == model_id).order_by(ScoreLog.id.desc()).limit(limit)
+    ).scalars().all())
+
+
+def scorecard_table(uow: UnitOfWork, actor: Actor, model_id: int) -> list[dict[str, Any]]:
+    """The scorecard's bin table (feature, bin, rows, bad rate, WoE, IV, points) of a PD model; empty otherwise."""
+    actor.require(MODEL_VIEW)
+    model = _get(uow, model_id)
+    if model.kind == ModelKind.VALUATION:
+        return []
+    loaded = load_artifact(model)
+    return loaded.scorecard.table() if isinstance(loaded, CreditModel) else []
+
+
+def model_inputs(uow: UnitOfWork, actor: Actor, model_id: int) -> list[dict[str, Any]]:
+    """The input columns a score of this model takes, with their kind and, for categories, the known values."""
+    actor.require(MODEL_VIEW)
+    loaded = load_artifact(_get(uow, model_id))
+    first: dict[str, Feature] = {}
+    for feature in loaded.schema.features:
+        if feature.parser not in ("rate", "ratio"):
+            first.setdefault(feature.source, feature)
+    out = []
+    for source in loaded.schema.sources:
+        found = first.get(source)
+        out.append({"name": source, "kind": found.kind if found else "numeric",
+                    "parser": found.parser if found else "number",
+                    "categories": list(found.categories) if found else []})
+    return out

@@ -170,8 +170,12 @@ def to_number(values: pd.Series) -> pd.Series:
     """Numbers from text: thousands separators, a trailing %, surrounding spaces; anything else → NaN."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("%", "", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype(float)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)  # plain numbers at C speed
+    failed = numbers.isna() & values.notna()
+    if failed.any():  # only the cells that need cleaning go through the string functions
+        text = values[failed].astype("string").str.strip().str.replace(",", "", regex=False)
+        numbers[failed] = pd.to_numeric(text.str.replace("%", "", regex=False), errors="coerce").astype(float)
+    return numbers
 
 
 def parse_wan(values: pd.Series) -> pd.Series:
@@ -229,6 +233,10 @@ def parse_model_year_age(values: pd.Series, reference_date: str) -> pd.Series:
 
 def code_keys(values: pd.Series) -> pd.Series:
     """Codes as text keys: '3328', 3328 and 3328.0 are the same code."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    present = values.notna()
+    if bool((numbers[present] % 1 == 0).all()) and not numbers[present].isna().any():  # all whole numbers: fast
+        return numbers.astype("Int64").astype("string")
     text = values.astype("string").str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
     integral = numbers.notna() & (numbers % 1 == 0)
@@ -422,12 +430,20 @@ def _encode_categories(values: pd.Series, categories: list[str]) -> np.ndarray:
 
 
 def feature_values(frame: pd.DataFrame, feature: Feature, reference_date: str,
-                   cache: dict[str, pd.DataFrame] | None = None) -> np.ndarray:
+                   cache: dict[str, Any] | None = None) -> np.ndarray:
     """One feature's values as floats (categorical → index into the stored categories, unknown → NaN)."""
     raw = _column(frame, feature.source)
     parser = feature.parser
-    if parser == "number":
-        return to_number(raw).to_numpy(dtype=float)
+    if parser in ("number", "ratio"):
+        key = f"number:{feature.source}"
+        if cache is None or key not in cache:
+            numbers = to_number(raw).to_numpy(dtype=float)
+            if cache is not None:
+                cache[key] = numbers
+        else:
+            numbers = cache[key]
+        if parser == "number":
+            return numbers
     if parser == "wan":
         return parse_wan(raw).to_numpy(dtype=float)
     if parser == "year_month_age":
@@ -450,8 +466,9 @@ def feature_values(frame: pd.DataFrame, feature: Feature, reference_date: str,
                   "engine_electric": "electric"}[parser]
         return parsed[column].to_numpy(dtype=float)
     if parser == "ratio":
-        numerator = to_number(raw).to_numpy(dtype=float)
-        denominator = to_number(_column(frame, feature.source2 or "")).to_numpy(dtype=float)
+        numerator = numbers
+        denominator = feature_values(frame, Feature("", feature.source2 or "", "numeric", "number"), reference_date,
+                                     cache)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
         return ratio.astype(float)
@@ -469,7 +486,7 @@ def transform(frame: pd.DataFrame, schema: FeatureSchema, *, strict: bool = True
     """The model matrix (rows × features, float, NaN = missing). ``strict`` refuses missing source columns."""
     if strict:
         require_columns(frame, schema.sources, "scoring data")
-    cache: dict[str, pd.DataFrame] = {}
+    cache: dict[str, Any] = {}
     matrix = np.empty((len(frame), len(schema.features)), dtype=float)
     for j, feature in enumerate(schema.features):
         matrix[:, j] = feature_values(frame, feature, schema.reference_date, cache)
