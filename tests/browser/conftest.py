@@ -8,6 +8,7 @@ Debian's ``chromium`` or the ``playwright`` package is missing. (``test_console.
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -67,6 +68,9 @@ def console_url(app_ctx: App, admin_user: object, test_settings: Settings, tmp_p
         "AUTOFIN_DATABASE_URL": test_settings.database_url,
         "AUTOFIN_DATA_DIR": str(tmp_path / "server-data"),
         "AUTOFIN_SECRET_KEY": test_settings.secret_key,
+        # the tests' own keys, so the server reads (and finds by ID number) what the tests stored through services
+        "AUTOFIN_FIELD_ENCRYPTION_KEY": base64.b64encode(test_settings.encryption_key).decode(),
+        "AUTOFIN_LOOKUP_HASH_KEY": base64.b64encode(test_settings.lookup_key).decode(),
         "AUTOFIN_ENV": "test",
         "AUTOFIN_FORCE_PASSWORD_CHANGE": "false",
         "AUTOFIN_SCHEDULER_ENABLED": "false",

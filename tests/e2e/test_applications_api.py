@@ -310,3 +310,35 @@ def test_an_unused_approval_expires_when_the_job_runs_after_its_validity(client,
     status = client.get(f"/api/v1/applications/{draft['id']}", headers=people["sales1"]).json()
     assert status["status"] == "expired"
     assert status["timeline"][-1]["action"] == "expired"
+
+
+def test_a_reviewer_attaches_a_document_to_the_decision_and_the_timeline_names_it(client, people):
+    from tests.unit.documents import samples
+
+    draft = _draft(client, people["sales1"])
+    _submit(client, people["sales1"], draft["id"])
+    uploaded = client.post(
+        "/api/v1/documents",
+        headers=people["rev1"],
+        data={"kind": "review_note", "owner_type": "application", "owner_id": str(draft["id"])},
+        files={"file": ("核查记录.pdf", samples.pdf(), "application/pdf")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    document_id = uploaded.json()["id"]
+    response = client.post(f"/api/v1/applications/{draft['id']}/review", headers=people["rev1"],
+                           json={"decision": "approve", "comment": "电话核实无误", "attachment_ids": [document_id]})
+    assert response.status_code == 200, response.text
+    detail = client.get(f"/api/v1/applications/{draft['id']}", headers=people["boss"]).json()
+    reviewed = next(t for t in detail["timeline"] if t["action"] == "reviewed")
+    assert reviewed["attachment_ids"] == [document_id] and reviewed["actor_name"] == "rev1"
+
+
+def test_attaching_a_document_that_does_not_exist_refuses_the_decision_and_changes_nothing(client, people):
+    draft = _draft(client, people["sales1"])
+    _submit(client, people["sales1"], draft["id"])
+    response = client.post(f"/api/v1/applications/{draft['id']}/review", headers=people["rev1"],
+                           json={"decision": "approve", "attachment_ids": [987654]})
+    assert response.status_code == 404, response.text
+    detail = client.get(f"/api/v1/applications/{draft['id']}", headers=people["boss"]).json()
+    assert detail["current_stage"] == "first_review"
+    assert not [t for t in detail["timeline"] if t["action"] == "reviewed"]

@@ -27,6 +27,7 @@ class PaymentOrder:
     purpose: str
     reference: str
     callback_url: str
+    direction: str = "pay"  # pay: money out to the account; collect: a direct debit (代扣) from it
 
 
 @dataclass(frozen=True)

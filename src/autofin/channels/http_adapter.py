@@ -24,6 +24,7 @@ class HttpBankAdapter:
             "purpose": order.purpose,
             "reference": order.reference,
             "callback_url": order.callback_url,
+            "direction": order.direction,
         }
         try:
             with httpx.Client(timeout=self.timeout, transport=self._transport) as client:

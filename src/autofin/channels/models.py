@@ -39,6 +39,7 @@ class PaymentInstruction(IdMixin, TimestampMixin, VersionedMixin, Base):
     account_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
     purpose: Mapped[str] = mapped_column(String(40), nullable=False)
+    direction: Mapped[str] = mapped_column(String(8), nullable=False, default="pay")  # pay (付款) / collect (代扣)
     reference: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
     state: Mapped[str] = mapped_column(String(10), nullable=False, default=PaymentState.RESERVED.value)
     send_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -54,6 +54,7 @@ def _snapshot(p: PaymentInstruction) -> dict[str, object]:
         "amount": p.amount,
         "purpose": p.purpose,
         "reference": p.reference,
+        "direction": p.direction,
         "state": p.state,
         "bank_reference": p.bank_reference,
         "failure_reason": p.failure_reason,
@@ -97,12 +98,18 @@ def reserve_payment(
     *,
     account_name: str = "",
     channel: str = "simulator",
+    direction: str = "pay",
 ) -> PaymentInstruction:
     """Phase one: record the instruction under its idempotency key (the same key and content → the same instruction;
     the same key with other content → 409). Nothing is sent to the bank yet."""
     actor.require(RESERVE_PAYMENTS)
     amount = _validate(key, account, amount, purpose, reference)
+    if direction not in ("pay", "collect"):
+        raise invalid("direction", "The direction must be pay or collect.", "方向须为 pay（付款）或 collect（代扣）。",
+                      "channels.payment.direction_invalid")
     digest = _content_hash(account, account_name, amount, purpose, reference, channel)
+    if direction != "pay":  # a collection never shares a key's content with a payment
+        digest = hashlib.sha256(f"{digest}:{direction}".encode()).hexdigest()
     existing = _by_key(uow, key)
     if existing is not None:
         return _same_or_conflict(existing, digest)
@@ -116,6 +123,7 @@ def reserve_payment(
         amount=amount,
         purpose=purpose.strip(),
         reference=reference.strip(),
+        direction=direction,
         state=PaymentState.RESERVED.value,
     )
     try:
@@ -196,6 +204,7 @@ def send_payment(
             purpose=instruction.purpose,
             reference=instruction.reference,
             callback_url=callback_url or BankSettings().callback_url,
+            direction=instruction.direction,
         )
         uow.commit()  # the attempt is counted before the network call, and no transaction waits on the bank
     try:
@@ -301,3 +310,22 @@ def handle_callback(uow: UnitOfWork, payload: bytes, signature: str | None) -> P
     else:
         _settle(uow, BANK_ACTOR, instruction, PaymentState.FAILED, callback.reason, before)
     return instruction
+
+
+def settle_with_simulator(uow: UnitOfWork, actor: Actor, instruction_id: int) -> PaymentInstruction:
+    """Demo data and offline use (never in prod): the bundled bank simulator takes the instruction and its signed
+    callback is applied here, in the caller's unit of work, through :func:`handle_callback` — the same path as a
+    real bank's answer (posted, or failed when the simulator is told to fail)."""
+    from autofin.channels.simulator import BankSimulator, PaymentIn, SimulatorConfig
+
+    actor.require(SEND_PAYMENTS)
+    settings = uow.settings
+    if not isinstance(settings, Settings) or settings.env == "prod":
+        raise RuntimeError("the in-process bank simulator is for demo data and development, not production")
+    instruction = _locked(uow, instruction_id)
+    bank = BankSimulator(SimulatorConfig(callback_secret(settings), send_callbacks=False))
+    bank.accept(PaymentIn(instruction_id=instruction.end_to_end_id, account=instruction.account,
+                          account_name=instruction.account_name, amount=str(instruction.amount),
+                          purpose=instruction.purpose, reference=instruction.reference))
+    body, signature = bank.callback(instruction.end_to_end_id)
+    return handle_callback(uow, body, signature)

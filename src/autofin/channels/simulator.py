@@ -63,6 +63,7 @@ class PaymentIn(BaseModel):
     purpose: str = ""
     reference: str = ""
     callback_url: str = ""
+    direction: str = "pay"  # pay / collect (a direct debit from the account)
 
 
 class BankSimulator:

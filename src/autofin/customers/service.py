@@ -52,10 +52,10 @@ from autofin.customers.schemas import (
     BlacklistCreate,
     CardCreate,
     ContactCreate,
-    CustomerCreate,
     CustomerUpdate,
     GradeCreate,
 )
+from autofin.customers.schemas import CustomerCreate as CustomerCreate  # re-exported for other domains
 from autofin.db.base import ensure_version
 from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
@@ -899,6 +899,31 @@ def reveal_card(uow: UnitOfWork, actor: Actor, card_id: int, reason: str) -> str
         uow, actor, "customers.card.reveal", "customer", card.customer_id, after={"card_id": card.id, "reason": text}
     )
     return cipher(uow).decrypt(card.number_enc, CTX_CARD)
+
+
+def card_for_debit(uow: UnitOfWork, card_id: int) -> tuple[dict[str, Any], str] | None:
+    """System use by servicing (direct debit, refunds): the card's view and full number for a bank instruction.
+    The caller checks its own permission and audits the instruction; ``None`` when the card does not exist."""
+    card = uow.session.get(BankCard, card_id)
+    if card is None:
+        return None
+    return card_view(card), cipher(uow).decrypt(card.number_enc, CTX_CARD)
+
+
+def add_card_number(uow: UnitOfWork, actor: Actor, customer_id: int, number: str, holder_name: str) -> BankCard:
+    """:func:`add_card` for other domains (their demo data), which do not import this domain's schemas."""
+    return add_card(uow, actor, customer_id, CardCreate(card_number=number, holder_name=holder_name))
+
+
+def card_number_hash(uow: UnitOfWork, number: str) -> str:
+    """The lookup hash of a card / account number (the same as stored on the customer's cards)."""
+    return cipher(uow).lookup_hash(number.strip().replace(" ", ""), CTX_CARD)
+
+
+def customers_with_card_hash(uow: UnitOfWork, digest: str) -> list[int]:
+    """Ids of the customers who registered a card with this lookup hash (statement matching by payer account)."""
+    return list(uow.session.execute(select(BankCard.customer_id).where(BankCard.number_hash == digest)
+                                    .order_by(BankCard.customer_id)).scalars())
 
 
 # --- blacklist --------------------------------------------------------------------------------------------------

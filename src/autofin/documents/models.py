@@ -21,6 +21,7 @@ class DocumentKind(StrEnum):
     APPRAISAL_REPORT = "appraisal_report"
     VEHICLE_PHOTO = "vehicle_photo"
     CONTRACT = "contract"
+    REVIEW_NOTE = "review_note"  # 审批附件: what a reviewer attached to a decision or a vote
     OTHER = "other"
 
 

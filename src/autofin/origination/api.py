@@ -244,3 +244,15 @@ def create_chain(body: ChainCreate, uow: UowDep, actor: ActorDep) -> ChainPublic
     chain = service.create_chain(uow, actor, body)
     uow.commit()
     return _chain(chain, list(service.stages_of(uow, chain.id)))
+
+
+# Second-party intake (第二方进件): the partners' signed API and its administration live in ``partners/``.
+from autofin.origination.partners.api import router as partner_router  # noqa: E402
+
+router.include_router(partner_router)
+
+
+# Disbursement (放款) and credit lines (授信) live in their own module; their routes join this router.
+from autofin.origination.disbursing.api import router as disbursement_router  # noqa: E402
+
+router.include_router(disbursement_router)

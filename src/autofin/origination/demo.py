@@ -26,7 +26,7 @@ PLAN = (  # (what happens, down payment share of the price, term, rate)
 )
 
 
-def load(uow: UnitOfWork, settings: Any) -> list[str]:
+def _load_applications(uow: UnitOfWork, settings: Any) -> list[str]:
     if uow.session.execute(select(Application.id).where(Application.purpose == PURPOSE)).first():
         return ["origination: demo applications already there"]
     people, _ = customers.list_customers(uow, SYSTEM, size=len(PLAN))
@@ -52,3 +52,16 @@ def load(uow: UnitOfWork, settings: Any) -> list[str]:
         made[application.status] = made.get(application.status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(made.items()))
     return [f"origination: demo applications added ({summary or 'none: load customers, vehicles, products first'})"]
+
+
+def load(uow: UnitOfWork, settings: Any) -> list[str]:
+    """The demo applications, second-party intake's demo partner (``partners/demo.py``), then one application
+    walked through signing and disbursement to an active loan (``disbursing/demo.py``)."""
+    from autofin.origination.disbursing import demo as disbursement_demo
+    from autofin.origination.partners import demo as partner_demo
+
+    return [
+        *_load_applications(uow, settings),
+        *partner_demo.load(uow, settings),
+        *disbursement_demo.load(uow, settings),
+    ]

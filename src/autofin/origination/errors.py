@@ -170,3 +170,99 @@ def invalid_expression(message: str) -> Any:
         f"规则表达式无效：{message}。请使用文档列出的变量，例如“applicant.age > 60 and term > 36”。",
         "origination.rule.invalid_expression",
     )
+
+
+# ---- disbursement (放款) and credit lines (授信) -------------------------------------------------------------------
+
+
+def disbursement_not_found(disbursement_id: object) -> NotFound:
+    return NotFound(
+        "origination.disbursement.not_found",
+        Text(
+            f"Disbursement {disbursement_id} does not exist or is outside your data scope.",
+            f"放款记录 {disbursement_id} 不存在或不在您的数据权限范围内。",
+        ),
+    )
+
+
+def disbursement_separation_of_duties() -> PermissionDenied:
+    return PermissionDenied(
+        "origination.disbursement.separation_of_duties",
+        Text(
+            "You registered this disbursement, so you cannot review it; another person must (双人复核).",
+            "您登记了该笔放款，不能复核本笔放款，请由其他人员复核（双人复核）。",
+        ),
+    )
+
+
+def disbursement_wrong_status(status: str, wanted: str, action_en: str, action_zh: str) -> Conflict:
+    return Conflict(
+        "origination.disbursement.wrong_status",
+        Text(
+            f"The disbursement is {status}; you can {action_en} only when it is {wanted}. Reload it.",
+            f"该笔放款当前状态为 {status}，只有在 {wanted} 状态下才能{action_zh}，请刷新后查看。",
+        ),
+    )
+
+
+def disbursement_exists(number: str, status: str) -> Conflict:
+    return Conflict(
+        "origination.disbursement.exists",
+        Text(
+            f"This application already has disbursement {number} ({status}); an application is paid out once.",
+            f"该申请已有放款记录 {number}（{status}），同一申请只能放款一次。",
+        ),
+    )
+
+
+def conditions_not_met(missing: list[tuple[str, str, str]]) -> RuleViolation:
+    return RuleViolation(
+        "origination.disbursement.conditions_not_met",
+        Text(
+            "The disbursement conditions are not all met: " + "; ".join(en for _c, en, _z in missing) + ".",
+            "放款条件未全部满足：" + "；".join(zh for _c, _e, zh in missing) + "。",
+        ),
+        [FieldError(code, Text(en, zh)) for code, en, zh in missing],
+    )
+
+
+def idempotency_key_reused() -> Conflict:
+    return Conflict(
+        "origination.disbursement.key_reused",
+        Text(
+            "This Idempotency-Key was already used to register another disbursement; use a new key.",
+            "该幂等键已用于登记另一笔放款，请使用新的幂等键。",
+        ),
+    )
+
+
+def credit_line_not_found(credit_line_id: object) -> NotFound:
+    return NotFound(
+        "origination.credit_line.not_found",
+        Text(
+            f"Credit line {credit_line_id} does not exist or is outside your data scope.",
+            f"授信额度 {credit_line_id} 不存在或不在您的数据权限范围内。",
+        ),
+    )
+
+
+def credit_line_unavailable(number: str, status: str, valid_until: object) -> RuleViolation:
+    return RuleViolation(
+        "origination.credit_line.unavailable",
+        Text(
+            f"Credit line {number} cannot be drawn on: it is {status}, valid until {valid_until}.",
+            f"授信额度 {number} 当前不可用信：状态为 {status}，有效期至 {valid_until}。",
+        ),
+    )
+
+
+def credit_line_exceeded(number: str, remaining: object, asked: object) -> RuleViolation:
+    return RuleViolation(
+        "origination.credit_line.limit_exceeded",
+        Text(
+            f"The drawdown of {asked} exceeds the {remaining} remaining on credit line {number}; ask for at most "
+            f"{remaining}.",
+            f"用信金额 {asked} 超过授信额度 {number} 的剩余额度 {remaining}，请不超过 {remaining}。",
+        ),
+        [FieldError("amount", Text(f"At most {remaining}.", f"不能超过 {remaining}。"))],
+    )

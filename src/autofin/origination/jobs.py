@@ -28,3 +28,9 @@ def expire_approvals(app: App, run: JobRunContext) -> dict[str, Any]:
 
 
 declare_job("origination.expire_approvals", expire_approvals, "15 1 * * *", "批复失效处理", "Expire unused approvals")
+
+# Disbursement: re-send approved payments the bank has not received.
+from autofin.origination.disbursing import jobs as disbursement_jobs  # noqa: E402, F401
+
+# Second-party intake: callback delivery and nonce purge jobs (importing them also subscribes the callback handlers).
+from autofin.origination.partners import jobs as partner_jobs  # noqa: E402, F401

@@ -139,6 +139,7 @@ class TimelineEntry(IdMixin, Base):
     actor_name: Mapped[str] = mapped_column(String(64), nullable=False)
     reason_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attachment_ids: Mapped[list[int]] = mapped_column(JSON, nullable=False, default=list)  # documents attached
 
 
 class IntakeRule(IdMixin, TimestampMixin, VersionedMixin, Base):
@@ -244,3 +245,5 @@ class ReviewerSkill(IdMixin, Base):
 # The contract and signing tables live with their code in ``origination/contracts``; loading origination's models
 # registers them too.
 from autofin.origination.contracts.models import *  # noqa: E402, F403
+from autofin.origination.disbursing.models import *  # noqa: E402, F403
+from autofin.origination.partners.models import *  # noqa: E402, F403

@@ -18,6 +18,15 @@ REVIEW_COMMITTEE = declare("origination.review.committee", "贷审会投票", "C
 RULE_MANAGE = declare("origination.rule.manage", "维护进件规则与审批链", "Manage intake rules and review chains", GROUP)
 TASK_REASSIGN = declare("origination.task.reassign", "改派审批任务", "Reassign review tasks (supervisor)", GROUP)
 
+# Disbursement (放款管理): codes under ``disbursement.`` so the built-in finance role (``disbursement.*``) holds them.
+DISBURSEMENT_VIEW = declare("disbursement.view", "查看放款", "View disbursements", GROUP)
+DISBURSEMENT_REGISTER = declare("disbursement.register", "放款登记", "Register disbursements", GROUP)
+DISBURSEMENT_REVIEW = declare("disbursement.review", "放款复核", "Review disbursements (second person)", GROUP)
+DOWN_PAYMENT_RECORD = declare("disbursement.down_payment", "登记首付款到账", "Record down-payment receipts", GROUP)
+CREDIT_LINE_VIEW = declare("origination.credit_line.view", "查看授信额度", "View credit lines", GROUP)
+CREDIT_LINE_MANAGE = declare("origination.credit_line.manage", "申请授信与用信", "Request credit lines and drawdowns",
+                             GROUP)
+
 STAGE_PERMISSIONS: dict[str, str] = {
     "first_review": REVIEW_FIRST,
     "second_review": REVIEW_SECOND,
@@ -27,3 +36,4 @@ STAGE_PERMISSIONS: dict[str, str] = {
 
 # Contract and signing permissions are declared beside their code; importing them here registers them with the rest.
 from autofin.origination.contracts import permissions as contract_permissions  # noqa: E402, F401
+from autofin.origination.partners import permissions as partner_permissions  # noqa: E402, F401

@@ -65,11 +65,13 @@ class ReviewRequest(StrictModel):
     approved_term: int | None = Field(None, ge=1, le=120)
     approved_method: Method | None = None
     conditions: list[str] = Field(default_factory=list, max_length=20)
+    attachment_ids: list[int] = Field(default_factory=list, max_length=10)  # uploaded documents backing the decision
 
 
 class VoteRequest(StrictModel):
     vote: Literal["approve", "reject"]
     comment: str | None = Field(None, max_length=2000)
+    attachment_ids: list[int] = Field(default_factory=list, max_length=10)
 
 
 class ReassignRequest(StrictModel):
@@ -141,6 +143,7 @@ class TimelinePublic(PublicModel):
     actor_name: str
     reason_code: str | None
     comment: str | None
+    attachment_ids: list[int] = Field(default_factory=list)
 
 
 class ApplicationPublic(PublicModel):

@@ -27,6 +27,7 @@ from autofin.db.base import ensure_version
 from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
+from autofin.documents import service as documents
 from autofin.kernel.actor import SYSTEM, Actor
 from autofin.kernel.clock import utcnow
 from autofin.kernel.errors import DomainError, FieldError, Text, ValidationFailed, invalid
@@ -121,20 +122,28 @@ def _timeline(
     outcome: str | None = None,
     reason_code: str | None = None,
     comment: str | None = None,
-) -> None:
-    uow.session.add(
-        TimelineEntry(
-            application_id=application.id,
-            at=utcnow(),
-            stage=stage,
-            action=action,
-            outcome=outcome,
-            actor_id=actor.user_id,
-            actor_name=actor.username,
-            reason_code=reason_code,
-            comment=comment,
-        )
+) -> TimelineEntry:
+    entry = TimelineEntry(
+        application_id=application.id,
+        at=utcnow(),
+        stage=stage,
+        action=action,
+        outcome=outcome,
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        reason_code=reason_code,
+        comment=comment,
     )
+    uow.session.add(entry)
+    return entry
+
+
+def _attach_documents(uow: UnitOfWork, actor: Actor, application: Application, document_ids: list[int]) -> list[int]:
+    """Link the documents a reviewer attached (审批附件) to the application; the acting entry keeps their ids."""
+    return [
+        documents.link_document(uow, actor, document_id, "application", application.id, kind="review_note").id
+        for document_id in dict.fromkeys(document_ids)
+    ]
 
 
 def _snapshot(application: Application) -> dict[str, Any]:
@@ -1137,13 +1146,13 @@ def _reject(
     comment: str | None,
     *,
     by_checks: bool = False,
-) -> None:
+) -> TimelineEntry:
     _close_open_tasks(uow, application, TaskStatus.CANCELLED)
     application.status = ApplicationStatus.REJECTED
     application.current_stage = None
     application.decided_at = utcnow()
     application.decision_reason = reason_code
-    _timeline(
+    entry = _timeline(
         uow,
         application,
         stage,
@@ -1162,16 +1171,17 @@ def _reject(
             comment or REASON_CODES.get(reason_code, (reason_code, reason_code))[1],
             link=_link(application),
         )
+    return entry
 
 
 def _return(
     uow: UnitOfWork, actor: Actor, application: Application, stage: str, reason_code: str, comment: str | None
-) -> None:
+) -> TimelineEntry:
     _close_open_tasks(uow, application, TaskStatus.CANCELLED)
     application.status = ApplicationStatus.RETURNED
     application.current_stage = None
     application.decision_reason = reason_code
-    _timeline(
+    entry = _timeline(
         uow,
         application,
         stage,
@@ -1190,6 +1200,7 @@ def _return(
             comment or REASON_CODES.get(reason_code, (reason_code, reason_code))[1],
             link=_link(application),
         )
+    return entry
 
 
 def _check_reason(decision: str, reason_code: str | None) -> str:
@@ -1219,6 +1230,7 @@ def review_application(uow: UnitOfWork, actor: Actor, application_id: int, cmd: 
         raise errors.task_taken(task.assignee_id)
     ensure_version(task, cmd.task_version, "review task")
     reason_code = _check_reason(cmd.decision, cmd.reason_code)
+    attachments = _attach_documents(uow, actor, application, cmd.attachment_ids)
     before = _snapshot(application)
     now = utcnow()
     task.status, task.outcome, task.completed_at, task.completed_by = TaskStatus.DONE, cmd.decision, now, actor.user_id
@@ -1226,12 +1238,12 @@ def review_application(uow: UnitOfWork, actor: Actor, application_id: int, cmd: 
     task.reason_code, task.comment = reason_code, cmd.comment
     uow.flush()  # the optimistic lock: a second reviewer acting on the same task meanwhile gets 409 here
     if cmd.decision == "reject":
-        _reject(uow, actor, application, task.stage, reason_code, cmd.comment)
+        acted = _reject(uow, actor, application, task.stage, reason_code, cmd.comment)
     elif cmd.decision == "return":
-        _return(uow, actor, application, task.stage, reason_code, cmd.comment)
+        acted = _return(uow, actor, application, task.stage, reason_code, cmd.comment)
     else:
         terms = _decision_terms(uow, application, cmd)
-        _timeline(uow, application, task.stage, "reviewed", actor, outcome="approve", comment=cmd.comment)
+        acted = _timeline(uow, application, task.stage, "reviewed", actor, outcome="approve", comment=cmd.comment)
         stages = stages_of(uow, application.chain_id or 0)
         following = [s for s in stages if s.sequence > task.sequence]
         if following:
@@ -1245,6 +1257,7 @@ def review_application(uow: UnitOfWork, actor: Actor, application_id: int, cmd: 
             _open_task(uow, application, following[0])
         else:
             _approve(uow, actor, application, terms, task.stage)
+    acted.attachment_ids = attachments
     audit.record(
         uow,
         actor,
@@ -1252,7 +1265,7 @@ def review_application(uow: UnitOfWork, actor: Actor, application_id: int, cmd: 
         "application",
         application.id,
         before=before,
-        after={**_snapshot(application), "stage": task.stage, "reason_code": reason_code},
+        after={**_snapshot(application), "stage": task.stage, "reason_code": reason_code, "attachments": attachments},
     )
     return application
 
@@ -1302,7 +1315,8 @@ def vote_committee(uow: UnitOfWork, actor: Actor, application_id: int, cmd: Vote
     task.updated_at = utcnow()  # bumps the task's version: concurrent votes are serialised (one gets 409)
     uow.flush()
     votes.append(vote)
-    _timeline(uow, application, Stage.COMMITTEE, "voted", actor, outcome=cmd.vote, comment=cmd.comment)
+    voted = _timeline(uow, application, Stage.COMMITTEE, "voted", actor, outcome=cmd.vote, comment=cmd.comment)
+    voted.attachment_ids = _attach_documents(uow, actor, application, cmd.attachment_ids)
     audit.record(
         uow,
         actor,

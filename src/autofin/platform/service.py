@@ -8,6 +8,9 @@ domains import only this module (the dependency rules allow ``service``), e.g.::
 
 from __future__ import annotations
 
+# the idempotency-key store, for edges that claim keys themselves (signed partner routes) rather than through
+# the API middleware
+from autofin.platform import idempotency as idempotency
 from autofin.platform.config_center import (
     Resolved,
     business_today,

@@ -45,8 +45,10 @@ def test_the_worst_outcome_wins():
 
 
 def test_the_built_in_providers_run_in_a_stable_order_and_more_can_plug_in():
+    from autofin.origination.disbursing import credit_lines  # noqa: F401 - registers the drawdown check
+
     names = [name for name, _ in checks.providers()]
-    assert names[:4] == ["kyc", "in_flight", "policy", "rules"]
+    assert names[:5] == ["kyc", "in_flight", "credit_line", "policy", "rules"]
     checks.register_check_provider("risk.fraud", lambda ctx: [], order=60)
     try:
         assert [name for name, _ in checks.providers()][-1] == "risk.fraud"
