@@ -19,6 +19,7 @@ from autofin.bootstrap import bootstrap
 from autofin.db.base import Base
 from autofin.domains import load_domains
 from autofin.kernel.actor import SYSTEM
+from autofin.kernel.money import from_minor
 from autofin.servicing.eod import runner
 from autofin.servicing.models import day_number
 from autofin.settings import Settings
@@ -89,6 +90,12 @@ def main() -> None:
             connection.execute(text("ANALYZE servicing_installments"))
     print(f"database {dialect}: generated {args.loans:,} loans × 12 installments in "
           f"{time.perf_counter() - started:.1f} s")
+    with app.uow() as uow:  # the ledger's 贷款 (1303) holds the generated principal, so the subledger check agrees
+        from autofin.servicing import events
+
+        uow.emit(events.LoanDisbursed("bench:disbursements", date(2025, 1, 1),
+                                      {"principal": from_minor(1_200_000 * args.loans)}))
+        uow.commit()
 
     started = time.perf_counter()
     result = runner.run_eod(app, SYSTEM, BUSINESS_DATE, partitions=args.partitions)

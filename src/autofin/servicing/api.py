@@ -82,3 +82,13 @@ def reverse_transaction(loan_id: PathId, transaction_id: PathId, body: ReversalC
 def payoff_quote(loan_id: PathId, uow: UowDep, actor: ActorDep,
                  on: Annotated[date, Query(alias="date")]) -> PayoffPublic:
     return PayoffPublic.model_validate(service.payoff_quote(uow, actor, loan_id, on))
+
+
+from autofin.servicing.special.api import router as _special_router  # noqa: E402 - special business
+
+router.include_router(_special_router)
+
+
+from autofin.servicing.payments.api import router as _payment_router  # noqa: E402 - debits, statements, refunds
+
+router.include_router(_payment_router)

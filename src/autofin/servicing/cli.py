@@ -78,3 +78,6 @@ def eod_run(
 def register(root: typer.Typer) -> None:
     root.add_typer(loan_app, name="loan")
     root.add_typer(eod_app, name="eod")
+    from autofin.servicing.payments.cli import servicing_app
+
+    root.add_typer(servicing_app, name="servicing")

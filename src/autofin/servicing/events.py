@@ -23,6 +23,8 @@ class ServicingEvent(Event):
 class LoanDisbursed(ServicingEvent):
     event_type = "loan.disbursed"
 
+    vehicle_id: int | None = None  # the collateral car: vehicles binds its GPS devices and lien to the loan
+
 
 @dataclass(frozen=True)
 class RepaymentAllocated(ServicingEvent):
@@ -74,3 +76,31 @@ class RepaymentReversed(ServicingEvent):
     """A confirmed repayment was reversed; its ledger entry is reversed by the subscriber."""
 
     event_type = "repayment.reversed"
+
+
+@dataclass(frozen=True)
+class LoanRestructured(ServicingEvent):
+    """重组: overdue interest, penalty and fees capitalised into the new principal (amounts interest/penalty/fee)."""
+
+    event_type = "loan.restructured"
+
+
+@dataclass(frozen=True)
+class DebtTransferred(ServicingEvent):
+    """债务转让 to another creditor: consideration received, principal and interest receivable derecognised."""
+
+    event_type = "debt.transferred"
+
+
+@dataclass(frozen=True)
+class RecoveryReceived(ServicingEvent):
+    """Money received on a written-off loan (核销后收回)."""
+
+    event_type = "recovery.received"
+
+
+@dataclass(frozen=True)
+class RefundPaid(ServicingEvent):
+    """A credit balance was paid back to the borrower (the bank posted the refund)."""
+
+    event_type = "refund.paid"

@@ -19,3 +19,17 @@ def _end_of_day(app: Any, context: Any) -> dict[str, Any]:
 
 
 declare_job("servicing.eod", _end_of_day, "30 23 * * *", "日终批处理", "End-of-day batch")
+
+
+def _send_direct_debits(app: Any, context: Any) -> dict[str, Any]:
+    from autofin.servicing import debit
+
+    def report(done: int, total: int) -> None:
+        context.progress(f"direct debits {done}/{total}", done=done, total=total)
+
+    result = debit.send_due_debits(app, SYSTEM, progress=report)
+    return {"date": str(result.on), "submitted": result.submitted, "failed": result.failed,
+            "skipped": result.skipped, "cancelled": result.cancelled, "unavailable": result.unavailable}
+
+
+declare_job("servicing.direct_debit.send", _send_direct_debits, "0 7 * * *", "发送代扣指令", "Send direct debits")

@@ -50,6 +50,12 @@ class LoanAccount(IdMixin, TimestampMixin, VersionedMixin, Base):
     annual_rate: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     penalty_rate: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     day_basis: Mapped[int] = mapped_column(Integer, nullable=False, default=360)
+    # special business (special/): restructured → at least 次级 until this date (EOD classification step);
+    # transactions up to this id are history of the schedule an extension / restructure replaced (not replayed)
+    restructured_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    rebased_after_transaction_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    repayment_card_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the contract's card
+    vehicle_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)  # the collateral car
 
 
 class Installment(IdMixin, Base):
@@ -142,3 +148,7 @@ class EodStepProgress(IdMixin, Base):
     rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     milliseconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+from autofin.servicing import payment_models as _payment_models  # noqa: E402,F401 - mandates, debits, statements, refunds
+from autofin.servicing.special import models as _special_models  # noqa: E402,F401 - special business, class history

@@ -19,6 +19,7 @@ class LoanOpen(StrictModel):
     department_id: int | None = None
     owner_id: int | None = None
     terms: dict[str, Any]  # the JSON of `autofin calc schedule` + interest_recalculation, advance_payment, penalty
+    vehicle_id: int | None = Field(default=None, ge=1)  # the car securing the loan (its GPS and lien bind to it)
 
 
 class RepaymentCreate(StrictModel):

@@ -27,6 +27,7 @@ from autofin.servicing import errors, events
 from autofin.servicing.engine import Applied, LoanSetup, LoanState, Transaction, replay
 from autofin.servicing.engine.io import SIMULATE_KEYS, parse_setup
 from autofin.servicing.eod.steps import MAX_PRINCIPAL_MINOR
+from autofin.servicing.eod.warnings import register_warning_rule  # noqa: F401 - for risk / collections
 from autofin.servicing.models import EodRun, Installment, LoanAccount, LoanTransaction, day_number
 from autofin.servicing.permissions import (
     EOD_RUN,
@@ -36,7 +37,10 @@ from autofin.servicing.permissions import (
     REPAYMENT_RECORD,
     TRANSACTION_REVERSE,
 )
-from autofin.servicing.schemas import LoanOpen, RepaymentCreate
+from autofin.servicing.schemas import LoanOpen as LoanOpen  # re-exported: other domains open loans with it
+from autofin.servicing.schemas import RepaymentCreate
+from autofin.servicing.special import errors as special_errors
+from autofin.servicing.special.history import record_classification_change
 
 BUCKET_LIMITS = ((0, "M0"), (30, "M1"), (60, "M2"), (90, "M3"))
 CLASSES = ("pass", "special_mention", "substandard", "doubtful", "loss")
@@ -117,7 +121,7 @@ def open_loan_account(uow: UnitOfWork, actor: Actor, command: LoanOpen) -> LoanA
         product_code=command.product_code, product_version=command.product_version,
         department_id=command.department_id if command.department_id is not None else actor.department_id,
         owner_id=command.owner_id if command.owner_id is not None else actor.user_id,
-        setup=terms, principal=t.principal, disbursement_date=t.disbursement_date,
+        setup=terms, principal=t.principal, disbursement_date=t.disbursement_date, vehicle_id=command.vehicle_id,
         maturity_date=state.rows[-1].due_date, status="active", principal_outstanding=state.principal_outstanding,
         annual_rate=t.annual_rate, penalty_rate=setup.penalty_settings.rate,
         day_basis=365 if t.day_count in ("actual/365", "actual/actual") else 360,
@@ -131,7 +135,8 @@ def open_loan_account(uow: UnitOfWork, actor: Actor, command: LoanOpen) -> LoanA
     audit.record(uow, actor, "servicing.loan.open", "loan", loan.id,
                  after={"contract_no": loan.contract_no, "principal": str(t.principal), "term": t.term})
     uow.emit(events.LoanDisbursed(f"loan:{loan.id}:disbursement", t.disbursement_date,
-                                  {"principal": state.principal_outstanding}, loan.id))
+                                  {"principal": state.principal_outstanding}, loan.id,
+                                  vehicle_id=command.vehicle_id))
     return loan
 
 
@@ -185,7 +190,10 @@ def balances(uow: UnitOfWork, loan: LoanAccount) -> dict[str, Decimal]:
 def _engine_transactions(uow: UnitOfWork, loan: LoanAccount) -> list[tuple[LoanTransaction, Transaction]]:
     rows = uow.session.scalars(select(LoanTransaction).where(
         LoanTransaction.loan_id == loan.id, LoanTransaction.type.in_(APPLIED_TYPES),
-        LoanTransaction.status == "confirmed").order_by(LoanTransaction.value_date, LoanTransaction.id))
+        LoanTransaction.status == "confirmed",
+        # an extension / restructure replaced the schedule: earlier transactions are history (special/)
+        LoanTransaction.id > (loan.rebased_after_transaction_id or 0),
+    ).order_by(LoanTransaction.value_date, LoanTransaction.id))
     return [(row, Transaction(row.value_date, row.type, row.amount)) for row in rows]  # type: ignore[arg-type]
 
 
@@ -220,11 +228,15 @@ def _write_installments(uow: UnitOfWork, loan: LoanAccount, state: LoanState, ac
             interest_accrued=min(accrued.get(row.number, ZERO), row.interest), penalty_base=row.penalty,
             penalty_from_day=day_number(row.penalty_from or row.due_date), status=status))
     loan.principal_outstanding = state.principal_outstanding
-    loan.credit_balance = state.credit
+    refunded = uow.session.scalar(select(func.sum(LoanTransaction.amount)).where(  # refunds.py: paid back
+        LoanTransaction.loan_id == loan.id, LoanTransaction.type == "refund", LoanTransaction.status == "confirmed"))
+    loan.credit_balance = state.credit - (refunded or ZERO)
     loan.days_past_due = state.days_past_due
     loan.bucket = bucket_of(state.days_past_due)
     floor = classification_floor(state.days_past_due)
     if floor > loan.classification_rank:
+        record_classification_change(uow, loan.id, state.as_of, loan.classification_rank, floor,  # history (special/)
+                                     source="replay", reason="days past due floor")
         loan.classification_rank, loan.classification = floor, CLASSES[floor - 1]
     if state.settled and state.principal_outstanding <= ZERO:
         loan.status = "settled"
@@ -331,6 +343,10 @@ def reverse_transaction(uow: UnitOfWork, actor: Actor, transaction_id: int, reas
     loan = get_loan(uow, actor, original.loan_id)
     if original.status != "confirmed" or original.type not in APPLIED_TYPES:
         raise errors.not_reversible(original.id, original.status)
+    if loan.rebased_after_transaction_id and original.id <= loan.rebased_after_transaction_id:  # special/
+        raise special_errors.rule("rebased", f"Transaction {original.id} belongs to a schedule an extension or "
+                                  "restructure has replaced: it can no longer be reversed on its own.",
+                                  f"交易 {original.id} 属于已被展期或重组替换的还款计划，不能再单独冲正。")
     day = max(business_date(uow) - timedelta(days=1), original.value_date)
     reversal = LoanTransaction(loan_id=loan.id, type="reversal", value_date=day, amount=original.amount,
                                status="confirmed", reverses_id=original.id, reference=reason[:64],

@@ -43,8 +43,15 @@ def reverse(uow: Any, event: events.RepaymentReversed) -> None:
 for _event_type in POSTED:
     subscribe(_event_type, post)
 subscribe(events.RepaymentReversed, reverse)
+for _special_event in (events.LoanRestructured, events.DebtTransferred, events.RecoveryReceived):  # special/
+    subscribe(_special_event, post)
 
 # The ledger's month-end checklist and daily check compare the loan subledger with 1303, and the finance centre
 # weights its average rate by servicing's loan balances.
 ledger.register_subledger_check("servicing.loan_principal", reconciliation.principal_reconciliation)
 ledger.register_rate_provider("servicing", reconciliation.loan_rates)
+
+from autofin.servicing import debit as _debit  # noqa: E402,F401 - direct debits settle on the bank's callback
+from autofin.servicing import refunds as _refunds  # noqa: E402,F401 - refunds settle on the bank's callback
+
+subscribe(events.RefundPaid, post)

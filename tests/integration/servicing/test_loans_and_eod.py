@@ -194,8 +194,11 @@ def test_a_crash_mid_step_then_rerun_equals_an_uninterrupted_run(app_ctx: App) -
         uow.commit()
     for n in range(6):
         open_loan(app_ctx, f"HT-{n}")
-    runner.run_eod(app_ctx, SYSTEM, date(2025, 4, 1), partitions=3)
-    runner.run_eod(app_ctx, SYSTEM, date(2025, 4, 2), partitions=3)
+    # the ledger still holds the first accounts' disbursements (PostgreSQL gives the new loans new ids), so the
+    # subledger check would rightly fail: these comparison runs leave it out
+    steps = [step for step in runner.STEPS if step != "subledger_check"]
+    runner.run_eod(app_ctx, SYSTEM, date(2025, 4, 1), partitions=3, steps=steps)
+    runner.run_eod(app_ctx, SYSTEM, date(2025, 4, 2), partitions=3, steps=steps)
     uninterrupted = snapshot(app_ctx)
     assert crashed_state["resumed"] == "succeeded"
 

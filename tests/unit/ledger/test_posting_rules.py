@@ -77,6 +77,18 @@ CASES = [
         {"interest": "106.00", "penalty": "10.60"},
         {"6011": "100.00", "6117": "10.00", "222101": "6.60", "1132": "-116.60"},
     ),
+    (  # servicing special business: arrears capitalised by a restructure
+        "loan.restructured",
+        Basis.ACCRUAL,
+        {"interest": "106.00", "penalty": "10.60", "fee": "53.00"},
+        {"130301": "169.60", "1132": "-116.60", "6021": "-50.00", "222101": "-3.00"},
+    ),
+    (
+        "loan.restructured",
+        Basis.CASH,
+        {"interest": "106.00", "penalty": "10.60", "fee": "53.00"},
+        {"130301": "169.60", "6011": "-100.00", "6117": "-10.00", "6021": "-50.00", "222101": "-9.60"},
+    ),
     ("provision.changed", Basis.ACCRUAL, {"change": "1500.00"}, {"6701": "1500.00", "1304": "-1500.00"}),
     ("provision.changed", Basis.ACCRUAL, {"change": "-400.00"}, {"1304": "400.00", "6701": "-400.00"}),
     (

@@ -41,6 +41,11 @@ def test_allocations_add_up_to_each_payment_and_no_balance_is_negative(
     prepaid = sum((line.amount for a in state.applied for line in a.lines
                    if line.installment is None and line.bucket == "principal"), Decimal(0))
     assert sum((row.principal for row in state.rows), Decimal(0)) + prepaid == Decimal("12000")
+    if recalculation:  # equal installments keep their amount: principal = EMI − interest (last: what is left)
+        for index, row in enumerate(state.rows[:-1]):
+            floor = row.paid["principal"] + row.waived["principal"]
+            later_at_floor = all(r.owed("principal") == 0 for r in state.rows[index + 1:])
+            assert (row.principal + row.interest == row.level or row.principal in (0, floor) or later_at_floor), row
 
 
 @settings(max_examples=30)

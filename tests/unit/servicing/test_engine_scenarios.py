@@ -55,8 +55,21 @@ def test_an_early_payment_costs_less_interest_only_under_recalculation() -> None
     recalculated = replay(LoanSetup(TERMS, True), payments, date(2025, 3, 15))
     assert fixed.rows[0].interest == D("120.00")
     assert recalculated.rows[0].interest == D("81.29")  # 12,000 × 1 % × 21/31 days: paid off on day 21
+    assert recalculated.rows[0].principal == EMI - D("81.29")  # the installment keeps its amount (the EMI)
     assert total_interest(recalculated) < total_interest(fixed)
     assert recalculated.rows[0].owed("principal") == 0 and recalculated.rows[0].owed("interest") == 0
+
+
+def test_under_recalculation_principal_is_the_emi_less_the_interest_and_never_less_than_paid() -> None:
+    # 1,000 on 5 February is not enough to pay installment 1 off: it repays principal of installments 1 and 2 now
+    state = replay(LoanSetup(TERMS, True), [pay("2025-02-05", "1000")], date(2025, 2, 15))
+    first, second = state.rows[0], state.rows[1]
+    assert first.paid["principal"] == D("946.19") and second.paid["principal"] == D("53.81")
+    # installment 1: 12,000 for 21 days and 11,000 for 10 days (81.29 + 35.48); its principal = EMI − 116.77
+    assert (first.interest, first.principal) == (D("116.77"), D("949.42"))
+    assert first.owed("principal") + first.owed("interest") == EMI - D("946.19")
+    assert second.principal + second.interest == EMI and second.principal >= second.paid["principal"]
+    assert sum((r.principal for r in state.rows), D(0)) == D("12000")
 
 
 def test_a_partial_payment_leaves_the_installment_overdue_and_counts_days_past_due() -> None:
@@ -78,8 +91,11 @@ def test_a_prepayment_under_recalculation_follows_the_advance_payment_strategy(
     state = replay(LoanSetup(TERMS, True, strategy), payments, date(2025, 3, 1))  # type: ignore[arg-type]
     # the running installment 2 is paid off first with the interest earned to 1 March (55.27 = 110.54 × 14/28)
     assert state.rows[1].interest == D("55.27") and state.rows[1].total_owed == 0
+    assert state.rows[1].principal == EMI - D("55.27")  # closed early: the EMI less the interest earned
     assert len(state.rows) == count
     assert state.rows[2].total == third
+    # every later installment but the last keeps the (re-amortised) amount, whatever its recalculated interest
+    assert {r.principal + r.interest for r in state.rows[2:-1]} == {third}
     assert state.principal_outstanding == D("12000") - D("946.19") - D("5000") + D("55.27")
 
 

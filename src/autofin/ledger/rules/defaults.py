@@ -197,6 +197,31 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("waiver.granted", CASH, (), "Waiver: nothing was booked on a cash basis", "减免（收付实现制不入账）"),
     Rule(
+        "loan.restructured",
+        ACCRUAL,
+        (
+            RuleLine("130301", D, "interest + penalty + fee", "arrears capitalised into principal"),
+            RuleLine("1132", C, "interest + penalty", "interest / penalty receivable capitalised"),
+            RuleLine("6021", C, "net(fee)", "fees capitalised, net of VAT"),
+            RuleLine("222101", C, "tax(fee)", "output VAT"),
+        ),
+        "Loan restructured: arrears capitalised",
+        "贷款重组（欠息资本化）",
+    ),
+    Rule(
+        "loan.restructured",
+        CASH,
+        (
+            RuleLine("130301", D, "interest + penalty + fee", "arrears capitalised into principal"),
+            RuleLine("6011", C, "net(interest)", "interest capitalised, net of VAT"),
+            RuleLine("6117", C, "net(penalty)", "penalty capitalised, net of VAT"),
+            RuleLine("6021", C, "net(fee)", "fees capitalised, net of VAT"),
+            RuleLine("222101", C, "tax(interest) + tax(penalty) + tax(fee)", "output VAT"),
+        ),
+        "Loan restructured: arrears capitalised (cash basis)",
+        "贷款重组（欠息资本化，收付实现制）",
+    ),
+    Rule(
         "provision.changed",
         BOTH,
         (

@@ -15,7 +15,12 @@ Two interest modes:
   payment costs more interest in the following period, an early one less. Money beyond what is due repays
   principal now, and ``advance_payment`` decides what the schedule does: ``reschedule_next`` (the principal of
   the next installments is paid in advance, the plan stays), ``reduce_term`` or ``reduce_installment``
-  (re-amortised with :func:`autofin.calc.prepay`).
+  (re-amortised with :func:`autofin.calc.prepay`). Installments not yet due show the interest projected on the
+  balance if what is owed is paid on time (overdue principal: today). With equal installments (annuity, balloon)
+  the installment amount (EMI) is kept, as in Apache Fineract's progressive loans: each installment's principal
+  is the EMI less its interest (never negative, never less than what is paid of it) and the last installment
+  takes the principal left; after a ``reduce_installment`` / ``reduce_term`` prepayment the EMI is the
+  re-amortised one.
 
 Penalty interest (罚息) accrues on overdue principal from each due date (and compound interest on overdue
 interest when enabled) through :func:`autofin.calc.penalty_interest`, brought up to date before every
@@ -25,6 +30,7 @@ order; an overpayment becomes a credit balance.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,6 +173,9 @@ class Row:
     interest_fixed: bool = False  # recalculation: the interest is final (on the due date)
     penalty_from: date | None = None  # penalty accrued up to this date
     closed_on: date | None = None  # recalculation: paid off early on this date, interest only up to it
+    level: Decimal | None = None  # recalculation, equal installments: principal + interest kept (the EMI)
+    opening: Decimal = ZERO  # the principal outstanding at the start of its period, as scheduled
+    scheduled_interest: Decimal = ZERO  # the interest of the schedule the row was built from
 
     def charged(self, bucket: str) -> Decimal:
         return {"principal": self.principal, "interest": self.interest, "fees": self.fees,
@@ -242,12 +251,39 @@ class LoanState:
                 sum((r.waived[bucket] for r in self.rows), ZERO))
 
 
+class _Repaid:
+    """Principal repaid over time, added in date order: how much by a day, and on which days in between."""
+
+    def __init__(self, events: Sequence[tuple[date, Decimal]] = ()) -> None:
+        self.dates: list[date] = []
+        self.running: list[Decimal] = []
+        for on, amount in sorted(events, key=lambda event: event[0]):
+            self.add(on, amount)
+
+    def add(self, on: date, amount: Decimal) -> None:
+        self.dates.append(on)
+        self.running.append((self.running[-1] if self.running else ZERO) + amount)
+
+    def by(self, day: date) -> Decimal:
+        index = bisect_right(self.dates, day)
+        return self.running[index - 1] if index else ZERO
+
+    def between(self, start: date, stop: date) -> list[date]:
+        return self.dates[bisect_right(self.dates, start):bisect_left(self.dates, stop)]
+
+
+Paths = tuple[_Repaid, ...]
+
+
 class _Replay:
     def __init__(self, setup: LoanSetup) -> None:
         self.setup = setup
         self.terms = setup.terms
         self.mode = rounding_mode(self.terms.rounding)
         self.schedule: Schedule = build_schedule(self.terms)
+        self.keeps_installment = setup.interest_recalculation and self.terms.method in ("annuity", "balloon")
+        self.today = self.terms.disbursement_date  # how far the loan has been brought (projections start here)
+        self.factors: dict[tuple[int, date, date], Decimal] = {}  # interest factor of each period
         self.rows: list[Row] = [self._row(i) for i in self.schedule.installments]
         self.principal_total = self.schedule.principal  # the amortised principal (never changes)
         self.prepaid = ZERO  # principal prepaid outside any installment (re-amortised away)
@@ -256,55 +292,116 @@ class _Replay:
         self.penalty = setup.penalty_settings
         self.order = resolve_order(setup.allocation_order)
 
-    @staticmethod
-    def _row(item: Installment) -> Row:
+    def _row(self, item: Installment) -> Row:
+        level = item.principal + item.interest if self.keeps_installment and item.principal > ZERO else None
         return Row(item.number, item.due_date, item.period_start, item.period_end, item.principal, item.interest,
-                   item.fees)
+                   item.fees, level=level, opening=item.balance + item.principal, scheduled_interest=item.interest)
 
     # ------------------------------------------------------------------------------------------ time passing
-    def balance_on(self, day: date) -> Decimal:
-        """Principal outstanding during ``day`` (payments dated ``day`` or earlier already out)."""
-        return self.principal_total - sum((amount for on, amount in self.principal_paid if on <= day), ZERO)
+    def balance_on(self, day: date, paths: Paths | None = None) -> Decimal:
+        """Principal outstanding during ``day`` (payments dated ``day`` or earlier already out); ``paths`` are
+        the principal repayments to count (default: those made)."""
+        paths = (_Repaid(self.principal_paid),) if paths is None else paths
+        return self.principal_total - sum((path.by(day) for path in paths), ZERO)
 
-    def _span(self, row: Row, start: date, stop: date) -> Decimal:
-        """Unrounded interest under ``row``'s period rate over [start, stop) ∩ its period, on the actual balance."""
+    def _factor(self, row: Row) -> Decimal:
+        key = (row.number, row.period_start, row.period_end)
+        factor = self.factors.get(key)
+        if factor is None:
+            factor = self.factors[key] = interest_factors(self.terms, [row.period_start], [row.period_end],
+                                                          row.number)[0]
+        return factor
+
+    def _span(self, row: Row, start: date, stop: date, paths: Paths | None = None) -> Decimal:
+        """Unrounded interest under ``row``'s period rate over [start, stop) ∩ its period, on the actual balance
+        (or the balance ``paths`` give)."""
         start, stop = max(start, row.period_start), min(stop, row.period_end)
         if stop <= start:
             return ZERO
-        factor = interest_factors(self.terms, [row.period_start], [row.period_end], row.number)[0]
+        factor = self._factor(row)
         if factor == ZERO:
             return ZERO
-        cuts = sorted({start, stop, *(on for on, _ in self.principal_paid if start < on < stop)})
+        paths = (_Repaid(self.principal_paid),) if paths is None else paths
+        cuts = sorted({start, stop, *(on for path in paths for on in path.between(start, stop))})
         total = ZERO
-        if self.terms.interest_period == "daily":
+        if self.terms.interest_period == "daily" and self.terms.day_count != "30/360":
             annual = self.terms.annual_rate / HUNDRED
             for a, b in pairwise(cuts):
-                total += self.balance_on(a) * annual * year_fraction(a, b, self.terms.day_count)
+                total += self.balance_on(a, paths) * annual * year_fraction(a, b, self.terms.day_count)
         else:
+            # A period split between balances bears its own rate pro rata over its actual days. On 30/360 this is
+            # also how Fineract splits a daily-interest period (a whole month is 30/360 either way; a split 31-day
+            # month would otherwise count 31 days as 30).
             days = Decimal((row.period_end - row.period_start).days)
             for a, b in pairwise(cuts):
-                total += self.balance_on(a) * factor * Decimal((b - a).days) / days
+                total += self.balance_on(a, paths) * factor * Decimal((b - a).days) / days
         return total
 
-    def accrued(self, row: Row, until: date) -> Decimal:
+    def accrued(self, row: Row, until: date, paths: Paths | None = None, index: int | None = None) -> Decimal:
         """Interest ``row`` has earned up to ``until`` on the principal actually outstanding (recalculation),
         with the tail of a previous installment that was paid off before its period ended."""
         if row.closed_on is not None:
             until = min(until, row.closed_on)
-        total = self._span(row, row.period_start, until)
-        previous = self.rows[self.rows.index(row) - 1] if self.rows.index(row) > 0 else None
+        paths = (_Repaid(self.principal_paid),) if paths is None else paths
+        total = self._span(row, row.period_start, until, paths)
+        index = self.rows.index(row) if index is None else index
+        previous = self.rows[index - 1] if index > 0 else None
         if previous is not None and previous.closed_on is not None:
-            total += self._span(previous, previous.closed_on, until)
+            total += self._span(previous, previous.closed_on, until, paths)
         return quantize(total, 2, self.mode)
+
+    def _projected_interest(self, row: Row, index: int, paths: Paths) -> Decimal:
+        """Recalculation: the interest ``row`` will have earned by its due date if the principal still owed is
+        repaid as scheduled (overdue principal: today). As scheduled when that leaves its balance untouched."""
+        tail = index > 0 and self.rows[index - 1].closed_on is not None
+        inside = any(path.between(row.period_start, row.period_end) for path in paths)
+        if not tail and not inside and self.balance_on(row.period_start, paths) == row.opening:
+            return row.scheduled_interest
+        return self.accrued(row, row.period_end, paths, index)
+
+    def _rebalance(self) -> None:
+        """Recalculation: bring the installments in line with the interest known today. Installments not yet
+        due get their projected interest; with equal installments each keeps its amount (the EMI) and its
+        principal is the EMI less its interest — never negative nor less than what is already paid of it — and
+        the last installment takes the principal left."""
+        if not self.setup.interest_recalculation:
+            return
+        made, planned = _Repaid(self.principal_paid), _Repaid()
+        paths = (made, planned)
+        remaining = self.principal_total - self.prepaid
+        last = len(self.rows) - 1
+        # principal the installments after each one must keep: what is paid of those that follow the EMI (and of
+        # the last), the whole principal of the others (grace)
+        reserved = [ZERO] * len(self.rows)
+        for index in range(last, 0, -1):
+            r = self.rows[index]
+            kept = r.paid["principal"] + r.waived["principal"] if r.level is not None or index == last else r.principal
+            reserved[index - 1] = reserved[index] + kept
+        for index, row in enumerate(self.rows):
+            if not row.interest_fixed:
+                row.interest = max(self._projected_interest(row, index, paths),
+                                   row.paid["interest"] + row.waived["interest"])
+            floor = row.paid["principal"] + row.waived["principal"]
+            if index == last:
+                row.principal = remaining
+            elif row.level is not None:
+                target = min(max(row.level - row.interest, ZERO), remaining - reserved[index])
+                row.principal = max(target, floor)
+            remaining -= row.principal
+            owed = row.principal - floor
+            if owed > ZERO:
+                planned.add(max(row.period_end, self.today), owed)
 
     def advance_to(self, day: date) -> None:
         """Bring the loan up to ``day``: fix the interest of installments now due (recalculation) and accrue
         penalty and compound interest on what is overdue."""
+        self.today = max(self.today, day)
         if self.setup.interest_recalculation:
             for row in self.rows:
                 if row.due_date <= day and not row.interest_fixed:
                     row.interest = max(self.accrued(row, row.period_end), row.paid["interest"] + row.waived["interest"])
                     row.interest_fixed = True
+            self._rebalance()
         compound_rate = (self.penalty.compound_rate or self.penalty.rate) if self.penalty.compound else None
         for row in self.rows:
             if row.due_date >= day:
@@ -405,6 +502,7 @@ class _Replay:
 
     def _advance(self, lines: list[Line], money: Decimal, on: date, *, prepayment: bool) -> Decimal:
         """Money beyond what is due on ``on``: settle the loan when it is enough, else apply it ahead of time."""
+        self._rebalance()
         future = self._future(on)
         not_due = sum((r.owed("principal") for r in future), ZERO)
         if not future or not_due <= ZERO:
@@ -446,13 +544,19 @@ class _Replay:
         row, accrued = self.current_interest(on)
         if row is None or row.period_start >= on:
             return money
-        needed = accrued + row.owed("principal") + row.owed("fees") + row.owed("penalty")
-        if money < needed:
-            return money
+        before = [(r.principal, r.interest) for r in self.rows]
         row.interest = accrued + row.paid["interest"] + row.waived["interest"]
         row.interest_fixed = True
         row.closed_on = on
-        return self._allocate(lines, money, [row], on)
+        self._rebalance()  # equal installments: its principal is now the EMI less the interest earned to date
+        if money < row.total_owed:
+            for r, (principal, interest) in zip(self.rows, before, strict=True):
+                r.principal, r.interest = principal, interest
+            row.interest_fixed, row.closed_on = False, None
+            return money
+        left = self._allocate(lines, money, [row], on)
+        self._rebalance()
+        return left
 
     def _prepay_fixed(self, lines: list[Line], money: Decimal, on: date, fee_rate: Decimal) -> Decimal:
         """Fixed schedule: a partial prepayment through :func:`autofin.calc.prepay` (interest the prepaid
@@ -529,6 +633,7 @@ class _Replay:
         dropped = [n for n in old if n not in {r.number for r in rebuilt}]
         for number in dropped:
             self.credit += old[number].total_paid
+        self._rebalance()
         return result.interest, result.fee
 
     def _settle(self, lines: list[Line], money: Decimal, on: date, fee: Decimal) -> Decimal:
@@ -541,6 +646,7 @@ class _Replay:
             for later in future[1:]:
                 later.interest = later.paid["interest"] + later.waived["interest"]
                 later.interest_fixed = True
+            self._rebalance()
         for r in future:
             scheduled_fees = r.fees - r.charged_fees
             if r.number == 1:

@@ -21,9 +21,10 @@ from autofin.audit import service as audit
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.clock import utcnow
-from autofin.kernel.errors import NotFound, Text
+from autofin.kernel.errors import NotFound, Text, invalid
+from autofin.platform import service as platform
 from autofin.servicing import service
-from autofin.servicing.eod.steps import STEPS
+from autofin.servicing.eod.steps import GLOBAL_STEPS, STEPS
 from autofin.servicing.models import EodRun, EodStepProgress, LoanAccount, day_number
 from autofin.servicing.permissions import EOD_RUN
 
@@ -59,11 +60,29 @@ def _ranges(id_min: int, id_max: int, partitions: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size - 1, id_max)) for lo in range(id_min, id_max + 1, size)]
 
 
+STEPS_KEY = "servicing.eod.steps"
+
+
+def configured_steps(uow: UnitOfWork, on: date, wanted: list[str] | None = None) -> list[str]:
+    """The steps to run: ``wanted``, else config ``servicing.eod.steps`` (a JSON list of step names), else all.
+    Steps may be left out but not reordered (each one needs the ones before it, e.g. postings after accruals)."""
+    names = wanted if wanted is not None else platform.get_parameter(uow, STEPS_KEY, on=on, default=list(STEPS))
+    order = list(STEPS)
+    known = isinstance(names, list) and bool(names) and all(n in STEPS for n in names)
+    positions = [order.index(n) for n in names] if known else []
+    if not known or positions != sorted(set(positions)):
+        raise invalid(STEPS_KEY, f"the end-of-day steps must be some of {', '.join(order)} in this order, "
+                      f"got {names!r}", f"日终步骤须为 {', '.join(order)} 中的若干项且保持此顺序，当前为 {names!r}",
+                      code="servicing.eod.steps_invalid")
+    return list(names)
+
+
 def run_eod(app: Any, actor: Actor, business_date: date | None = None, *, partitions: int = 4,
-            progress: Progress | None = None) -> EodResult:
+            progress: Progress | None = None, steps: list[str] | None = None) -> EodResult:
     actor.require(EOD_RUN)
     with app.uow() as uow:
         day = business_date or service.business_date(uow)
+        names = configured_steps(uow, day, steps)
         run = uow.session.scalar(select(EodRun).where(EodRun.business_date == day))
         if run is not None and run.status == "succeeded":
             return EodResult(day, "succeeded", run.loans, run.partitions, skipped=True)
@@ -81,12 +100,14 @@ def run_eod(app: Any, actor: Actor, business_date: date | None = None, *, partit
         uow.commit()
         run_id, ranges, loans = run.id, _ranges(run.id_min, run.id_max, run.partitions), run.loans
     seconds: dict[str, float] = {}
-    total_units = len(STEPS) * len(ranges)
+    whole = [(ranges[0][0], ranges[-1][1])]
+    total_units = sum(1 if step in GLOBAL_STEPS else len(ranges) for step in names)
     done_units = 0
     try:
-        for step, function in STEPS.items():
+        for step in names:
+            function = STEPS[step]
             started = time.perf_counter()
-            for number, (lo, hi) in enumerate(ranges):
+            for number, (lo, hi) in enumerate(whole if step in GLOBAL_STEPS else ranges):
                 with app.uow() as uow:
                     finished = uow.session.scalar(select(EodStepProgress.id).where(
                         EodStepProgress.run_id == run_id, EodStepProgress.step == step,

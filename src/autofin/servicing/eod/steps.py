@@ -29,14 +29,20 @@ SQL is built from the fixed fragments of this module only; every value is a boun
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
+from autofin.db.types import UTCDateTime
 from autofin.db.uow import UnitOfWork
+from autofin.kernel.errors import Conflict, Text, ValidationFailed, invalid
 from autofin.kernel.money import from_minor
-from autofin.servicing import events
+from autofin.platform import service as platform
+from autofin.servicing import events, reconciliation
+from autofin.servicing.eod.warnings import warning_rules
+from autofin.servicing.special.history import record_eod_classification_changes
 
 #: Rate columns hold 1e-10 percent; the batch works in 1e-6 percent (rates have at most 6 decimal places).
 RATE_DIVISOR = 10_000
@@ -51,6 +57,7 @@ OWED = ("(i.principal_due + i.interest_due + i.fee_due + i.penalty_due - i.princ
 #: Provision per class rank (1 pass … 5 loss) in basis points: 关注 2 %, 次级 25 %, 可疑 50 %, 损失 100 %.
 PROVISION_BASIS_POINTS: dict[int, int] = {1: 0, 2: 200, 3: 2500, 4: 5000, 5: 10000}
 CLASS_NAMES = ("pass", "special_mention", "substandard", "doubtful", "loss")
+PROVISION_KEY = "servicing.provision_rates"
 BUCKET_OF_DPD = ("CASE WHEN {dpd} = 0 THEN 'M0' WHEN {dpd} <= 30 THEN 'M1' WHEN {dpd} <= 60 THEN 'M2' "
                  "WHEN {dpd} <= 90 THEN 'M3' ELSE 'M4+' END")
 
@@ -155,25 +162,58 @@ def classification(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
     """五级分类 floors by DPD (downgrade only) and provisions by class on the principal outstanding."""
     floor = ("(CASE WHEN l.days_past_due > 360 THEN 5 WHEN l.days_past_due > 270 THEN 4 "
              "WHEN l.days_past_due > 90 THEN 3 WHEN l.days_past_due > 0 THEN 2 ELSE 1 END)")
-    names = "CASE " + floor + " " + " ".join(
-        f"WHEN {rank} THEN '{name}'" for rank, name in enumerate(CLASS_NAMES, start=1)) + " END"
-    count = _run(uow, f"""
-        UPDATE servicing_loans AS l SET classification_rank = {floor}, classification = {names},
-            version = l.version + 1
-        WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND {floor} > l.classification_rank""",  # noqa: S608
-                 lo=lo, hi=hi)
-    points = "(CASE l.classification_rank " + " ".join(
-        f"WHEN {rank} THEN {bp}" for rank, bp in PROVISION_BASIS_POINTS.items()) + " END)"
+    # special business (special/): a restructured loan is at least 次级 (rank 3) until restructured_until, and
+    # every downgrade is written to the classification history (set-based, before the UPDATE, same transaction)
+    floor = f"(CASE WHEN l.restructured_until >= :today AND {floor} < 3 THEN 3 ELSE {floor} END)"
+    today = EPOCH + timedelta(days=day)
+    record_eod_classification_changes(uow, day, lo, hi, floor, LIVE, {"today": today})
+    # one pass over the loans: the new class (downgrade only) and the provision of the new class together
+    rank = f"(CASE WHEN {floor} > l.classification_rank THEN {floor} ELSE l.classification_rank END)"
+    names = "CASE " + rank + " " + " ".join(
+        f"WHEN {number} THEN '{name}'" for number, name in enumerate(CLASS_NAMES, start=1)) + " END"
+    points = "(CASE " + rank + " " + " ".join(f"WHEN {number} THEN :bp{number}" for number in range(1, 6)) + " END)"
     new_value = f"((l.principal_outstanding * {points} + 5000) / 10000)"
+    basis_points = {f"bp{number}": bp for number, bp in provision_basis_points(uow, today).items()}
     _run(uow, f"""
         INSERT INTO servicing_accruals (loan_id, business_day, kind, amount)
         SELECT l.id, :d, 'provision', {new_value} - l.provision FROM servicing_loans l
         WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND {new_value} <> l.provision""",  # noqa: S608
-         d=day, lo=lo, hi=hi)
-    _run(uow, f"""
-        UPDATE servicing_loans AS l SET provision = {new_value}
-        WHERE l.id BETWEEN :lo AND :hi AND {LIVE} AND {new_value} <> l.provision""", lo=lo, hi=hi)  # noqa: S608
-    return count
+         d=day, lo=lo, hi=hi, today=today, **basis_points)
+    return _run(uow, f"""
+        UPDATE servicing_loans AS l SET classification_rank = {rank}, classification = {names},
+            provision = {new_value},
+            version = CASE WHEN {floor} > l.classification_rank THEN l.version + 1 ELSE l.version END
+        WHERE l.id BETWEEN :lo AND :hi AND {LIVE}
+          AND ({floor} > l.classification_rank OR {new_value} <> l.provision)""",  # noqa: S608
+                lo=lo, hi=hi, today=today, **basis_points)
+
+
+def provision_basis_points(uow: UnitOfWork, on: date) -> dict[int, int]:
+    """Provision rate per class rank in basis points: config ``servicing.provision_rates`` (percent per class,
+    e.g. ``{"special_mention": "2", "substandard": "25", "doubtful": "50", "loss": "100"}``; a class left out keeps
+    its default). A rate outside 0–100 % or finer than 0.01 % fails the step (the date does not advance)."""
+    raw = platform.get_parameter(uow, PROVISION_KEY, on=on, default={})
+    rates = dict(PROVISION_BASIS_POINTS)
+    if not isinstance(raw, dict) or set(raw) - set(CLASS_NAMES):
+        raise _bad_provision_config(raw)
+    for rank, name in enumerate(CLASS_NAMES, start=1):
+        if name not in raw:
+            continue
+        try:
+            percent = Decimal(str(raw[name]))
+        except ArithmeticError:
+            raise _bad_provision_config(raw) from None
+        if not percent.is_finite() or not 0 <= percent <= 100 or percent != percent.quantize(Decimal("0.01")):
+            raise _bad_provision_config(raw)
+        rates[rank] = int(percent * 100)
+    return rates
+
+
+def _bad_provision_config(raw: object) -> ValidationFailed:
+    return invalid(PROVISION_KEY, f"provision rates must map classes ({', '.join(CLASS_NAMES)}) to percentages "
+                   f"from 0 to 100 with at most 2 decimals, got {raw!r}",
+                   f"拨备比例须为各分类（{', '.join(CLASS_NAMES)}）到 0–100 之间、最多两位小数的百分比，当前为 {raw!r}",
+                   code="servicing.eod.provision_config_invalid")
 
 
 def postings(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
@@ -196,11 +236,56 @@ def postings(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
     return count
 
 
+def direct_debit(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """代扣: attempt 1 (key ``dd:<loan>:<installment>:1``) for every unpaid installment due on the next day of a
+    loan with an active mandate; an installment that has any attempt already gets none (never two debits).
+    Sending happens on the due date (:func:`autofin.servicing.debit.send_due_debits`), not in the batch."""
+    statement = text(f"""
+        INSERT INTO servicing_debit_attempts (loan_id, mandate_id, installment, attempt, due_date, scheduled_on,
+            idempotency_key, status, failure_reason, created_at)
+        SELECT i.loan_id, m.id, i.number, 1, i.due_date, i.due_date,
+            'dd:' || CAST(i.loan_id AS VARCHAR(20)) || ':' || CAST(i.number AS VARCHAR(10)) || '\\:1',
+            'scheduled', '', :now
+        FROM servicing_installments i
+        JOIN servicing_loans l ON l.id = i.loan_id
+        JOIN servicing_debit_mandates m ON m.loan_id = i.loan_id AND m.status = 'active'
+        WHERE i.due_day = :next AND i.loan_id BETWEEN :lo AND :hi AND l.id BETWEEN :lo AND :hi AND {LIVE}
+          AND {OWED} > 0
+          AND NOT EXISTS (SELECT 1 FROM servicing_debit_attempts a
+                          WHERE a.loan_id = i.loan_id AND a.installment = i.number)""").bindparams(  # noqa: S608
+        bindparam("now", type_=UTCDateTime()))
+    result = uow.session.execute(statement, {"next": day + 1, "lo": lo, "hi": hi, "now": datetime.now(UTC)})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def warnings(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """预警 hook: every registered warning rule (:mod:`autofin.servicing.eod.warnings`) over the partition."""
+    business_date = EPOCH + timedelta(days=day)
+    return sum(rule(uow, business_date, lo, hi) for rule in warning_rules().values())
+
+
+def subledger_check(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
+    """Loan principal in servicing vs the ledger's 贷款 (1303) at the end of the day, after the postings. Runs once
+    per date over all loans (a global step); a difference fails the step, so the business date does not advance."""
+    business_date = EPOCH + timedelta(days=day)
+    problems = reconciliation.principal_reconciliation(uow, business_date)
+    if problems:
+        raise Conflict("servicing.eod.subledger_mismatch", Text(
+            "The loan subledger disagrees with the ledger: " + "; ".join(problems),
+            "贷款分户账与总账不符：" + "；".join(problems)))
+    return 0
+
+
 STEPS: dict[str, Callable[[UnitOfWork, int, int, int], int]] = {
     "mark_overdue": mark_overdue,
     "penalty": penalty,
     "interest_accrual": interest_accrual,
     "delinquency": delinquency,
     "classification": classification,
+    "direct_debit": direct_debit,
+    "warnings": warnings,
     "postings": postings,
+    "subledger_check": subledger_check,
 }
+#: Steps that look at all loans at once: run as a single unit after every partition of the steps before them.
+GLOBAL_STEPS: frozenset[str] = frozenset({"subledger_check"})
