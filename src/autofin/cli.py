@@ -32,7 +32,7 @@ def version() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("heads", help="Target revision (default: the newest of every branch).")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads", help="Target revision (default: the newest).")) -> None:
     """Create or migrate the database schema, then add the built-in records (roles, chart of accounts …)."""
     from autofin.db.migrate import upgrade
     from autofin.domains import domain_modules

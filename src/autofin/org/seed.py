@@ -52,7 +52,8 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
             "origination.review.*", "origination.application.view", "origination.contract.view",
             "origination.progress.*", "customers.customer.view", "customers.pii.*.view", "customers.card.view",
             "customers.blacklist.view", "vehicles.*.view", "products.product.view", "products.product.quote",
-            "risk.model.view", "risk.model.score", "documents.view", "servicing.loan.view",
+            "risk.model.view", "risk.model.score", "documents.view", "documents.upload", "servicing.loan.view",
+            "servicing.special.review",
         ),
     ),
     BuiltinRole(
@@ -61,20 +62,22 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
             "risk.*", "origination.review.*", "origination.rule.manage", "origination.application.view",
             "customers.customer.view", "customers.pii.*.view", "customers.blacklist.*", "vehicles.*.view",
             "vehicles.registry.verify", "products.*.view", "servicing.loan.view", "collections.*.view",
-            "audit.event.view", "documents.view",
+            "audit.event.view", "documents.view", "documents.upload", "servicing.special.review",
+            "servicing.special.approve",
         ),
     ),
     BuiltinRole(
         "finance", "财务", "Finance", ScopeKind.ALL,
         (
             "ledger.*", "channels.payment.*", "disbursement.*", "servicing.repayment.*", "servicing.loan.view",
-            "servicing.eod.run", "origination.application.view", "reports.*", "audit.event.view",
-            "products.product.view",
+            "servicing.eod.run", "servicing.debit.*", "servicing.statement.*", "servicing.refund.*",
+            "origination.application.view", "reports.*", "audit.event.view",
+            "products.product.view", "servicing.special.apply", "servicing.special.execute",
         ),
     ),
     BuiltinRole(
         "collector", "催收", "Collector", ScopeKind.DEPARTMENT,
-        ("collections.*", "servicing.loan.view", "customers.customer.view"),
+        ("collections.*", "servicing.loan.view", "customers.customer.view", "servicing.special.apply"),
     ),
     BuiltinRole(
         # A dealer's users form one department, so department scope shows each of them the dealer's applications.

@@ -109,8 +109,8 @@ def region_department_ids(uow: UnitOfWork, department_id: int) -> set[int]:
     if department_id not in parents:
         return set()
     region = department_id
-    while parents.get(region) is not None and parents.get(parents[region]) is not None:
-        region = parents[region]  # type: ignore[assignment]
+    while (parent := parents.get(region)) is not None and parents.get(parent) is not None:
+        region = parent
     children: dict[int | None, list[int]] = {}
     for child, parent in parents.items():
         children.setdefault(parent, []).append(child)
