@@ -120,6 +120,20 @@ def sign_in(page: Page, url: str, username: str, password: str) -> None:
     page.locator("[data-testid=login-submit]").click()
 
 
+def click_until_shown(button: Any, shown: Any, tries: int = 3) -> None:
+    """Click ``button`` until ``shown`` is visible: a click that lands while a table re-renders its rows is lost
+    (seen under load on a 2-core machine), and the user would simply click again."""
+    timeout_error: Any = pytest.importorskip("playwright.sync_api").TimeoutError
+    for attempt in range(1, tries + 1):
+        button.click()
+        try:
+            shown.wait_for(state="visible", timeout=TIMEOUT_MS // tries)
+            return
+        except timeout_error:
+            if attempt == tries:
+                raise
+
+
 def dialog_field(page: Page, name: str) -> Any:
     """The text box of a form-dialog field (fields carry ``data-field``)."""
     return page.locator(

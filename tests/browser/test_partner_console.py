@@ -4,7 +4,7 @@ attempt log, and sending it again. Screenshot: ``test-artifacts/partners-console
 from __future__ import annotations
 
 import pytest
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import ARTIFACTS, click_until_shown, sign_in
 from tests.fixtures.org import ADMIN_USERNAME, DEFAULT_PASSWORD
 
 from autofin.bootstrap import App
@@ -51,8 +51,8 @@ def test_an_administrator_reads_a_dead_callbacks_log_and_sends_it_again(
     expect(page.locator("[data-testid=partner-table]")).to_contain_text("UIPLAT")
     deliveries = page.locator("[data-testid=partner-deliveries]")
     expect(deliveries).to_contain_text("已放弃")
-    deliveries.locator("button", has_text="推送日志").first.click()
     attempts = page.locator("[data-testid=partner-attempts]")
+    click_until_shown(deliveries.locator("button", has_text="推送日志").first, attempts)
     expect(attempts).to_contain_text("HTTP 503")
     expect(attempts.locator("tbody tr")).to_have_count(6)
     page.screenshot(path=str(ARTIFACTS / "partners-console.png"), full_page=True)

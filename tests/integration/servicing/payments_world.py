@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from tests.integration.servicing.loans_support import CHECKER as CHECKER
+from tests.integration.servicing.loans_support import MAKER as MAKER
+from tests.integration.servicing.loans_support import TERMS, D, repay
 
 from autofin.bootstrap import App
 from autofin.channels import service as channels
@@ -17,19 +19,14 @@ from autofin.channels.config import callback_secret
 from autofin.customers import identity
 from autofin.customers import service as customers
 from autofin.customers.schemas import CardCreate, CustomerCreate
-from autofin.kernel.actor import SYSTEM, Actor, DataScope
+from autofin.kernel.actor import SYSTEM
 from autofin.platform import service as platform
 from autofin.platform.schemas import ParameterCreate
 from autofin.servicing import service
 from autofin.servicing.schemas import LoanOpen
 
-D = Decimal
-TERMS = {"principal": "12000", "annual_rate": "12", "term": 12, "disbursement_date": "2025-01-15",
-         "penalty": {"rate": "18"}}
 FIRST_INSTALLMENT = D("1066.19")
 OWNER = 501
-MAKER = Actor(user_id=101, username="maker", is_superuser=True, scope=DataScope.unrestricted())
-CHECKER = Actor(user_id=102, username="checker", is_superuser=True, scope=DataScope.unrestricted())
 
 
 def luhn_ok(number: str) -> str:
@@ -114,16 +111,4 @@ def inbox(app: App, user_id: int = OWNER) -> list[tuple[str, str]]:
     return [(str(t), str(b)) for t, b in rows]
 
 
-def repay_now(app: App, loan_id: int, on: str, amount: str) -> int:
-    """A counter repayment recorded by MAKER and confirmed by CHECKER."""
-    from autofin.servicing.schemas import RepaymentCreate
-
-    with app.uow() as uow:
-        tx = service.record_repayment(uow, MAKER, loan_id, RepaymentCreate(date=date.fromisoformat(on),
-                                                                          amount=D(amount)))
-        uow.commit()
-        tx_id = tx.id
-    with app.uow() as uow:
-        service.confirm_repayment(uow, CHECKER, tx_id)
-        uow.commit()
-    return tx_id
+repay_now = repay  # the counter repayment of loans_support (maker records, checker confirms)

@@ -7,16 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from tests.integration.servicing.loans_support import open_loan as open_loan
+from tests.integration.servicing.loans_support import repay
+
 from autofin.bootstrap import App
 from autofin.kernel.actor import SYSTEM, Actor, DataScope
 from autofin.servicing import service
-from autofin.servicing.schemas import LoanOpen, RepaymentCreate
 from autofin.servicing.special import service as special
 from autofin.servicing.special.schemas import ExecuteCommand, ReviewCommand
 
-D = Decimal
-TERMS: dict[str, Any] = {"principal": "12000", "annual_rate": "12", "term": 12, "disbursement_date": "2025-01-15",
-                         "penalty": {"rate": "18"}}
 BASE = frozenset({"servicing.loan.view", "servicing.special.apply", "servicing.special.execute",
                   "servicing.repayment.record", "servicing.repayment.confirm", "customers.customer.view",
                   "customers.card.view", "customers.customer.update"})
@@ -31,28 +30,6 @@ REVIEWER = person(202, "reviewer", "servicing.special.review")
 MANAGER = person(203, "manager", "servicing.special.review", "servicing.special.approve")
 MANAGER2 = person(204, "manager2", "servicing.special.review", "servicing.special.approve")
 ADMIN = Actor(user_id=205, username="admin", is_superuser=True, scope=DataScope.unrestricted())
-MAKER = Actor(user_id=101, username="maker", is_superuser=True, scope=DataScope.unrestricted())
-CHECKER = Actor(user_id=102, username="checker", is_superuser=True, scope=DataScope.unrestricted())
-
-
-def open_loan(app: App, contract: str = "HT-1", customer_id: int = 1, **terms: object) -> int:
-    with app.uow() as uow:
-        loan = service.open_loan_account(uow, SYSTEM, LoanOpen(contract_no=contract, customer_id=customer_id,
-                                                                product_code="CAR", terms={**TERMS, **terms}))
-        uow.commit()
-        return loan.id
-
-
-def repay(app: App, loan_id: int, on: str, amount: str) -> int:
-    with app.uow() as uow:
-        tx = service.record_repayment(uow, MAKER, loan_id, RepaymentCreate(date=date.fromisoformat(on),
-                                                                          amount=D(amount)))
-        uow.commit()
-        tx_id = tx.id
-    with app.uow() as uow:
-        service.confirm_repayment(uow, CHECKER, tx_id)
-        uow.commit()
-    return tx_id
 
 
 def pay_installments(app: App, loan_id: int, count: int) -> None:

@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from tests.integration.servicing.loans_support import CHECKER, MAKER, D, open_loan, repay
 
 from autofin.bootstrap import App
-from autofin.kernel.actor import SYSTEM, Actor, DataScope
+from autofin.kernel.actor import SYSTEM
 from autofin.kernel.errors import RuleViolation
 from autofin.servicing import service
 from autofin.servicing.eod import runner
 from autofin.servicing.models import DailyAccrual, Installment, LoanAccount, LoanTransaction
-from autofin.servicing.schemas import LoanOpen, RepaymentCreate
-
-D = Decimal
-TERMS = {"principal": "12000", "annual_rate": "12", "term": 12, "disbursement_date": "2025-01-15",
-         "penalty": {"rate": "18"}}
-MAKER = Actor(user_id=101, username="maker", is_superuser=True, scope=DataScope.unrestricted())
-CHECKER = Actor(user_id=102, username="checker", is_superuser=True, scope=DataScope.unrestricted())
-
-
-def open_loan(app: App, contract: str = "HT-1", **terms: object) -> int:
-    with app.uow() as uow:
-        loan = service.open_loan_account(uow, SYSTEM, LoanOpen(contract_no=contract, customer_id=1,
-                                                                product_code="CAR", terms={**TERMS, **terms}))
-        uow.commit()
-        return loan.id
-
-
-def repay(app: App, loan_id: int, on: str, amount: str) -> int:
-    with app.uow() as uow:
-        tx = service.record_repayment(uow, MAKER, loan_id, RepaymentCreate(date=date.fromisoformat(on),
-                                                                          amount=D(amount)))
-        uow.commit()
-        tx_id = tx.id
-    with app.uow() as uow:
-        service.confirm_repayment(uow, CHECKER, tx_id)
-        uow.commit()
-    return tx_id
+from autofin.servicing.schemas import RepaymentCreate
 
 
 def snapshot(app: App) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
