@@ -1,8 +1,10 @@
-"""End-of-day batch speed: ``python bench/eod.py --loans N [--db URL] [--partitions P]``.
+"""End-of-day batch speed: ``python bench/eod.py --loans N [--db URL] [--partitions P] [--threads T]``.
 
 Generates N active loans (12 installments each, in varied states: some paid ahead, some overdue by up to 90
 days) with INSERT … SELECT, runs one end of day, and prints loans/s, seconds per step, and the floor — one bulk
-UPDATE touching the same installment and loan rows — with the ratio batch ÷ floor.
+UPDATE touching the same installment and loan rows — with the ratio batch ÷ floor. ``--threads`` runs that many
+partitions at once on PostgreSQL (SQLite has one writer); with AUTOFIN_CELERY_BROKER_URL set the partitions go to
+the Celery workers started with ``autofin worker`` (pointed at the same ``--db``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--db", default="")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     default = Path(tempfile.gettempdir()) / "autofin-bench-eod.db"
     url = args.db or f"sqlite:///{default}"
@@ -98,12 +101,14 @@ def main() -> None:
         uow.commit()
 
     started = time.perf_counter()
-    result = runner.run_eod(app, SYSTEM, BUSINESS_DATE, partitions=args.partitions)
+    result = runner.run_eod(app, SYSTEM, BUSINESS_DATE, partitions=args.partitions, threads=args.threads)
     elapsed = time.perf_counter() - started
     for step, seconds in result.seconds.items():
         print(f"  {step:<18} {seconds:8.2f} s")
+    where = ("Celery workers" if app.settings.celery_broker_url
+             else f"{1 if app.settings.is_sqlite else args.threads} thread(s)")
     print(f"end of day {result.business_date}: {elapsed:.2f} s, {args.loans / elapsed:,.0f} loans/s "
-          f"({result.status})")
+          f"({result.status}; {result.partitions} partitions on {where})")
 
     started = time.perf_counter()
     with app.engine.begin() as connection:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     force_password_change: bool | None = None  # default: on outside dev
 
     scheduler_enabled: bool = True
+    # batch work (platform.workers): in-process threads on PostgreSQL, or Celery workers when a broker is set
+    batch_threads: int = Field(2, ge=1, le=64)
+    celery_broker_url: str = ""  # e.g. redis://127.0.0.1:6379/1 or amqp://guest:guest@127.0.0.1:5672//
+    celery_result_url: str = ""  # default: the broker when it is Redis
+    celery_queue: str = "autofin"  # one queue per installation sharing a broker
+    celery_ping_seconds: float = Field(2.0, gt=0)
+    celery_unit_timeout_seconds: int = Field(3600, ge=1)
     config_cache_seconds: float = Field(2.0, ge=0)
     log_json: bool = True
     sql_echo: bool = False

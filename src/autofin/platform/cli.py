@@ -1,4 +1,5 @@
-"""``autofin jobs …``: list, run, pause and resume scheduled jobs from the command line (as ``system``)."""
+"""``autofin jobs …``: list, run, pause and resume scheduled jobs from the command line (as ``system``);
+``autofin worker``: a Celery worker for batch units (:mod:`autofin.platform.workers`)."""
 
 from __future__ import annotations
 
@@ -88,5 +89,25 @@ def resume_command(name: str = typer.Argument(..., help="Job name.")) -> None:
     _switch(name, False)
 
 
+def worker(
+    concurrency: int = typer.Option(2, min=1, help="units run at once by this worker (processes)"),
+    loglevel: str = typer.Option("INFO", help="Celery log level"),
+) -> None:
+    """A Celery worker that runs batch units (end-of-day partitions) sent by any autofin process configured with
+    the same AUTOFIN_CELERY_BROKER_URL."""
+    from autofin.platform import workers
+
+    settings = Settings()
+    if not settings.celery_broker_url:
+        console.print("[red]AUTOFIN_CELERY_BROKER_URL is not set: there is no broker to take units from.[/red] "
+                      "未设置 AUTOFIN_CELERY_BROKER_URL，无法从消息代理领取任务。")
+        raise typer.Exit(2)
+    workers.bind_worker_app(bootstrap(settings))
+    celery = workers.celery_app(settings.celery_broker_url, settings.celery_result_url, settings.celery_queue)
+    celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip",
+                        f"--queues={settings.celery_queue}"])
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(jobs_app, name="jobs")
+    root.command("worker")(worker)

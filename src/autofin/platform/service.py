@@ -11,6 +11,9 @@ from __future__ import annotations
 # the idempotency-key store, for edges that claim keys themselves (signed partner routes) rather than through
 # the API middleware
 from autofin.platform import idempotency as idempotency
+
+# batch units fanned out to threads or Celery workers (the end-of-day partitions)
+from autofin.platform import workers as workers
 from autofin.platform.config_center import (
     Resolved,
     business_today,

@@ -44,6 +44,8 @@ def simulate(file: FileArgument) -> None:
 def eod_run(
     on: Annotated[str | None, typer.Option("--date", help="business date YYYY-MM-DD (default: the next one)")] = None,
     partitions: Annotated[int, typer.Option(help="loan-id range partitions")] = 4,
+    threads: Annotated[int | None, typer.Option(
+        min=1, help="partitions run at once in this process on PostgreSQL (default AUTOFIN_BATCH_THREADS)")] = None,
 ) -> None:
     """Run (or resume) the end-of-day batch for one business date."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -67,7 +69,8 @@ def eod_run(
         def report(step: str, done: int, total: int) -> None:
             progress.update(task, description=f"{step}", completed=done, total=total)
 
-        result = runner.run_eod(autofin, SYSTEM, business_date, partitions=partitions, progress=report)
+        result = runner.run_eod(autofin, SYSTEM, business_date, partitions=partitions, progress=report,
+                                threads=threads)
     for step, seconds in result.seconds.items():
         typer.echo(f"{step:<22} {seconds:8.3f} s")
     typer.echo(f"business date {result.business_date} {result.status}: {result.loans} loans")

@@ -6,6 +6,7 @@ from typing import Any
 
 from autofin.kernel.actor import SYSTEM
 from autofin.platform.service import declare_job
+from autofin.servicing.eod import runner as _runner  # noqa: F401 - registers the batch's unit for Celery workers
 
 
 def _end_of_day(app: Any, context: Any) -> dict[str, Any]:

@@ -7,9 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import delete
+
 from autofin.bootstrap import App
 from autofin.kernel.actor import SYSTEM, Actor, DataScope
 from autofin.servicing import service
+from autofin.servicing.models import DailyAccrual, EodRun, EodStepProgress, Installment, LoanAccount, LoanTransaction
 from autofin.servicing.schemas import LoanOpen, RepaymentCreate
 
 D = Decimal
@@ -38,3 +41,13 @@ def repay(app: App, loan_id: int, on: str, amount: str) -> int:
         service.confirm_repayment(uow, CHECKER, tx_id)
         uow.commit()
     return tx_id
+
+
+def wipe_loans(app: App) -> None:
+    """Every loan, its schedule, transactions, accruals and batch runs gone, to open the same book afresh. The
+    ledger keeps the first loans' disbursements, so a batch over the new book must leave out ``subledger_check``."""
+    with app.uow() as uow:
+        for model in (DailyAccrual, EodStepProgress, EodRun, Installment, LoanTransaction):
+            uow.session.execute(delete(model))
+        uow.session.execute(delete(LoanAccount).where(LoanAccount.id > 0))
+        uow.commit()

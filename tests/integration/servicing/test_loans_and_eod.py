@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.integration.servicing.loans_support import CHECKER, MAKER, D, open_loan, repay
+from tests.integration.servicing.loans_support import CHECKER, MAKER, D, open_loan, repay, wipe_loans
 
 from autofin.bootstrap import App
 from autofin.kernel.actor import SYSTEM
 from autofin.kernel.errors import RuleViolation
 from autofin.servicing import service
 from autofin.servicing.eod import runner
-from autofin.servicing.models import DailyAccrual, Installment, LoanAccount, LoanTransaction
+from autofin.servicing.models import DailyAccrual, Installment, LoanAccount
 from autofin.servicing.schemas import RepaymentCreate
 
 
@@ -155,21 +155,9 @@ def test_a_crash_mid_step_then_rerun_equals_an_uninterrupted_run(app_ctx: App) -
     resumed = snapshot(app_ctx)
 
     # the same loans run without a crash, in a fresh set of accounts, must give the same per-loan results
-    with app_ctx.uow() as uow:
-        from sqlalchemy import delete
-
-        from autofin.servicing.models import EodRun, EodStepProgress
-        uow.session.execute(delete(DailyAccrual))
-        uow.session.execute(delete(EodStepProgress))
-        uow.session.execute(delete(EodRun))
-        uow.session.execute(delete(Installment))
-        uow.session.execute(delete(LoanTransaction))
-        uow.session.execute(delete(LoanAccount).where(LoanAccount.id > 0))
-        uow.commit()
+    wipe_loans(app_ctx)
     for n in range(6):
         open_loan(app_ctx, f"HT-{n}")
-    # the ledger still holds the first accounts' disbursements (PostgreSQL gives the new loans new ids), so the
-    # subledger check would rightly fail: these comparison runs leave it out
     steps = [step for step in runner.STEPS if step != "subledger_check"]
     runner.run_eod(app_ctx, SYSTEM, date(2025, 4, 1), partitions=3, steps=steps)
     runner.run_eod(app_ctx, SYSTEM, date(2025, 4, 2), partitions=3, steps=steps)

@@ -4,7 +4,11 @@ A run row (``servicing_eod_runs``) fixes the date and the loan-id partitions; ea
 transaction together with its progress row, so a crash loses at most the partition in flight and a rerun
 continues after the last finished one. A date whose run succeeded is never run again (EOD twice = EOD once).
 The business date advances (``service.business_date``) only when every step of every partition succeeded.
-Partitions run in-process, one after the other (a worker pool can run the same (step, partition) units).
+
+The partitions of one step are independent, so they go through :func:`autofin.platform.workers.run_units`: on
+threads of this process by default (one at a time on SQLite), or on Celery workers when a broker is configured.
+Every partition of a step runs even if one fails; the run then fails naming each failed loan-id range, and the
+next step does not start (each step needs the whole of the one before it).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from autofin.servicing.permissions import EOD_RUN
 #: Test hook: called after each (step, partition)'s work and before its commit; raise to simulate a crash.
 FAIL_HOOK: Callable[[str, int], None] | None = None
 Progress = Callable[[str, int, int], None]
+UNIT = "servicing.eod.unit"
 
 
 @dataclass
@@ -77,8 +82,30 @@ def configured_steps(uow: UnitOfWork, on: date, wanted: list[str] | None = None)
     return list(names)
 
 
+@platform.workers.unit(UNIT)
+def run_unit(app: Any, *, run_id: int, step: str, partition: int, lo: int, hi: int, day: int) -> int:
+    """One step over one loan-id range, in one transaction with its progress row; a unit already recorded as
+    finished (a rerun, or a worker's redelivered message) does nothing. Returns the rows the step touched."""
+    with app.uow() as uow:
+        finished = uow.session.scalar(select(EodStepProgress.rows).where(
+            EodStepProgress.run_id == run_id, EodStepProgress.step == step, EodStepProgress.partition == partition))
+        if finished is not None:
+            return int(finished)
+        unit_start = time.perf_counter()
+        rows = STEPS[step](uow, day, lo, hi)
+        if FAIL_HOOK is not None:
+            FAIL_HOOK(step, partition)
+        uow.session.add(EodStepProgress(run_id=run_id, step=step, partition=partition, rows=rows,
+                                        milliseconds=int((time.perf_counter() - unit_start) * 1000)))
+        uow.commit()
+        return rows
+
+
 def run_eod(app: Any, actor: Actor, business_date: date | None = None, *, partitions: int = 4,
-            progress: Progress | None = None, steps: list[str] | None = None) -> EodResult:
+            progress: Progress | None = None, steps: list[str] | None = None,
+            threads: int | None = None) -> EodResult:
+    """``threads``: in-process parallel partitions on PostgreSQL (default ``AUTOFIN_BATCH_THREADS``); ignored on
+    SQLite and when Celery workers run the units."""
     actor.require(EOD_RUN)
     with app.uow() as uow:
         day = business_date or service.business_date(uow)
@@ -105,31 +132,29 @@ def run_eod(app: Any, actor: Actor, business_date: date | None = None, *, partit
     done_units = 0
     try:
         for step in names:
-            function = STEPS[step]
             started = time.perf_counter()
-            for number, (lo, hi) in enumerate(whole if step in GLOBAL_STEPS else ranges):
-                with app.uow() as uow:
-                    finished = uow.session.scalar(select(EodStepProgress.id).where(
-                        EodStepProgress.run_id == run_id, EodStepProgress.step == step,
-                        EodStepProgress.partition == number))
-                    if finished is None:
-                        unit_start = time.perf_counter()
-                        rows = function(uow, day_number(day), lo, hi)
-                        if FAIL_HOOK is not None:
-                            FAIL_HOOK(step, number)
-                        uow.session.add(EodStepProgress(run_id=run_id, step=step, partition=number, rows=rows,
-                                                        milliseconds=int((time.perf_counter() - unit_start) * 1000)))
-                        uow.commit()
-                done_units += 1
+            units = [{"run_id": run_id, "step": step, "partition": number, "lo": lo, "hi": hi,
+                      "day": day_number(day)}
+                     for number, (lo, hi) in enumerate(whole if step in GLOBAL_STEPS else ranges)]
+
+            def report(done: int, _total: int, step: str = step, before: int = done_units) -> None:
                 if progress is not None:
-                    progress(step, done_units, total_units)
+                    progress(step, before + done, total_units)
+
+            try:
+                platform.workers.run_units(app, UNIT, units, progress=report, threads=threads)
+            except platform.workers.UnitsFailed as failed:
+                first = failed.failures[0].exception
+                raise (first if first is not None else failed) from failed
+            done_units += len(units)
             seconds[step] = time.perf_counter() - started
     except Exception as exc:
         with app.uow() as uow:
-            failed = _run_row(uow, run_id)
-            failed.status = "failed"
-            failed.error = f"{type(exc).__name__}: {exc}"[:500]
-            audit.record(uow, actor, "servicing.eod.fail", "eod_run", run_id, after={"error": failed.error})
+            failed_run = _run_row(uow, run_id)
+            failed_run.status = "failed"
+            cause = exc.__cause__ if isinstance(exc.__cause__, platform.workers.UnitsFailed) else exc
+            failed_run.error = f"{type(cause).__name__}: {cause}"[:500]
+            audit.record(uow, actor, "servicing.eod.fail", "eod_run", run_id, after={"error": failed_run.error})
             uow.commit()
         raise
     with app.uow() as uow:
