@@ -127,6 +127,6 @@ def load(uow: UnitOfWork, settings: Any) -> list[str]:
 
 
 def _payment_demo(uow: UnitOfWork) -> list[str]:
-    from autofin.servicing import payment_demo  # mandates and a bank statement on the demo loans
+    from autofin.servicing.payments import demo as payment_demo  # mandates and a bank statement on the demo loans
 
     return payment_demo.load(uow)

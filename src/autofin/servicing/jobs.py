@@ -23,7 +23,7 @@ declare_job("servicing.eod", _end_of_day, "30 23 * * *", "日终批处理", "End
 
 
 def _send_direct_debits(app: Any, context: Any) -> dict[str, Any]:
-    from autofin.servicing import debit
+    from autofin.servicing.payments import debit
 
     def report(done: int, total: int) -> None:
         context.progress(f"direct debits {done}/{total}", done=done, total=total)

@@ -150,5 +150,5 @@ class EodStepProgress(IdMixin, Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-from autofin.servicing import payment_models as _payment_models  # noqa: E402,F401 - mandates, debits, statements, refunds
+from autofin.servicing.payments import models as _payment_models  # noqa: E402,F401 - mandates, debits, statements, refunds
 from autofin.servicing.special import models as _special_models  # noqa: E402,F401 - special business, class history

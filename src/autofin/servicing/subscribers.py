@@ -51,7 +51,7 @@ for _special_event in (events.LoanRestructured, events.DebtTransferred, events.R
 ledger.register_subledger_check("servicing.loan_principal", reconciliation.principal_reconciliation)
 ledger.register_rate_provider("servicing", reconciliation.loan_rates)
 
-from autofin.servicing import debit as _debit  # noqa: E402,F401 - direct debits settle on the bank's callback
-from autofin.servicing import refunds as _refunds  # noqa: E402,F401 - refunds settle on the bank's callback
+from autofin.servicing.payments import debit as _debit  # noqa: E402,F401 - direct debits settle on the bank's callback
+from autofin.servicing.payments import refunds as _refunds  # noqa: E402,F401 - refunds settle on the bank's callback
 
 subscribe(events.RefundPaid, post)

@@ -25,10 +25,11 @@ from autofin.bootstrap import App
 from autofin.channels.models import PaymentInstruction
 from autofin.kernel.actor import SYSTEM
 from autofin.kernel.errors import Conflict, RuleViolation, ValidationFailed
-from autofin.servicing import debit, service
+from autofin.servicing import service
 from autofin.servicing.eod import runner
 from autofin.servicing.models import Installment, LoanTransaction
-from autofin.servicing.payment_models import DebitAttempt
+from autofin.servicing.payments import debit
+from autofin.servicing.payments.models import DebitAttempt
 
 DUE = date(2025, 2, 15)
 

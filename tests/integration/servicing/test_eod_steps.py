@@ -14,11 +14,12 @@ from tests.integration.servicing.payments_world import OWNER, borrower, inbox, o
 from autofin.bootstrap import App
 from autofin.kernel.actor import SYSTEM
 from autofin.kernel.errors import Conflict, ValidationFailed
-from autofin.servicing import debit, service
+from autofin.servicing import service
 from autofin.servicing.eod import runner
 from autofin.servicing.eod import warnings as eod_warnings
 from autofin.servicing.models import DailyAccrual, EodRun, Installment, LoanAccount
-from autofin.servicing.payment_models import DebitAttempt
+from autofin.servicing.payments import debit
+from autofin.servicing.payments.models import DebitAttempt
 
 D = Decimal
 

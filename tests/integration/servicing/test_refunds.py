@@ -22,8 +22,9 @@ from autofin.bootstrap import App
 from autofin.channels.models import PaymentInstruction
 from autofin.kernel.actor import SYSTEM
 from autofin.kernel.errors import Conflict, RuleViolation, ValidationFailed
-from autofin.servicing import refunds, service
+from autofin.servicing import service
 from autofin.servicing.models import LoanTransaction
+from autofin.servicing.payments import refunds
 
 D = Decimal
 

@@ -18,9 +18,10 @@ from tests.integration.servicing.payments_world import (
 
 from autofin.bootstrap import App
 from autofin.kernel.errors import Conflict, ValidationFailed
-from autofin.servicing import service, statements
+from autofin.servicing import service
 from autofin.servicing.models import LoanTransaction
-from autofin.servicing.payment_models import StatementImport, StatementLine
+from autofin.servicing.payments import statements
+from autofin.servicing.payments.models import StatementImport, StatementLine
 
 D = Decimal
 HEADER = "交易日期,金额,对方户名,对方账号,摘要/附言\n"

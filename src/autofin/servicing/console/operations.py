@@ -29,11 +29,12 @@ from autofin.customers import service as customers
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.errors import DomainError, invalid
-from autofin.servicing import dashboard, debit, refunds, service, statements
+from autofin.servicing import dashboard, service
 from autofin.servicing import permissions as perm
 from autofin.servicing.console.common import attempt, label_of, log, money, simple_table
 from autofin.servicing.dashboard import LoanFilter
-from autofin.servicing.debit import debit_runs
+from autofin.servicing.payments import debit, refunds, statements
+from autofin.servicing.payments.debit import debit_runs
 
 # ------------------------------------------------------------------------------------------------ direct debit
 DEBIT_STATUSES = ("scheduled", "submitted", "posted", "failed", "skipped", "cancelled")

@@ -239,7 +239,7 @@ def postings(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
 def direct_debit(uow: UnitOfWork, day: int, lo: int, hi: int) -> int:
     """代扣: attempt 1 (key ``dd:<loan>:<installment>:1``) for every unpaid installment due on the next day of a
     loan with an active mandate; an installment that has any attempt already gets none (never two debits).
-    Sending happens on the due date (:func:`autofin.servicing.debit.send_due_debits`), not in the batch."""
+    Sending happens on the due date (:func:`autofin.servicing.payments.debit.send_due_debits`), not in the batch."""
     statement = text(f"""
         INSERT INTO servicing_debit_attempts (loan_id, mandate_id, installment, attempt, due_date, scheduled_on,
             idempotency_key, status, failure_reason, created_at)

@@ -12,8 +12,8 @@ from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
 from autofin.bootstrap import App
 from autofin.kernel.errors import FieldError, Text, ValidationFailed
 from autofin.schemas import ListResponse
-from autofin.servicing import debit, refunds, statements
-from autofin.servicing.payment_schemas import (
+from autofin.servicing.payments import debit, refunds, statements
+from autofin.servicing.payments.schemas import (
     DebitAttemptPublic,
     DebitRunPublic,
     DebitSend,

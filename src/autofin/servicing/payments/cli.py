@@ -21,7 +21,7 @@ def import_statement(file: Annotated[Path, typer.Argument(metavar="FILE.csv", he
     from autofin.cli import make_app
     from autofin.kernel.actor import SYSTEM
     from autofin.kernel.errors import ValidationFailed
-    from autofin.servicing import statements
+    from autofin.servicing.payments import statements
 
     try:
         content = file.read_bytes()
@@ -52,7 +52,7 @@ def send_debits(on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-D
     """Send the direct debits scheduled on or before the date to the bank."""
     from autofin.cli import make_app
     from autofin.kernel.actor import SYSTEM
-    from autofin.servicing import debit
+    from autofin.servicing.payments import debit
 
     day = None
     if on is not None:

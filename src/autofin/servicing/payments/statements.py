@@ -40,7 +40,7 @@ from autofin.kernel.errors import Conflict, DomainError, FieldError, NotFound, T
 from autofin.kernel.money import ZERO
 from autofin.servicing import service
 from autofin.servicing.models import Installment, LoanAccount
-from autofin.servicing.payment_models import StatementImport, StatementLine
+from autofin.servicing.payments.models import StatementImport, StatementLine
 from autofin.servicing.permissions import DEBIT_VIEW, REPAYMENT_RECORD, STATEMENT_IMPORT
 from autofin.servicing.schemas import RepaymentCreate
 

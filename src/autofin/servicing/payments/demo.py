@@ -12,8 +12,8 @@ from autofin.customers import service as customers
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import SYSTEM
 from autofin.kernel.clock import utcnow
-from autofin.servicing import debit, statements
 from autofin.servicing.models import LoanAccount
+from autofin.servicing.payments import debit, statements
 
 MANDATED = ("DEMO-LN-0001", "DEMO-LN-0002")
 DEMO_CARD = "62220202000009999"  # + the loan number and a Luhn check digit

@@ -31,7 +31,7 @@ from autofin.kernel.money import ZERO, quantize
 from autofin.platform import service as platform
 from autofin.servicing import events, service
 from autofin.servicing.models import LoanAccount, LoanTransaction
-from autofin.servicing.payment_models import Refund
+from autofin.servicing.payments.models import Refund
 from autofin.servicing.permissions import REFUND_REQUEST, REFUND_REVIEW
 
 PURPOSE = "refund"

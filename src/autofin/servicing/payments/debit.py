@@ -46,7 +46,7 @@ from autofin.kernel.money import ZERO
 from autofin.platform import service as platform
 from autofin.servicing import errors, service
 from autofin.servicing.models import Installment, LoanAccount
-from autofin.servicing.payment_models import DebitAttempt, DebitMandate
+from autofin.servicing.payments.models import DebitAttempt, DebitMandate
 from autofin.servicing.permissions import DEBIT_MANAGE, DEBIT_SEND, DEBIT_VIEW, LOAN_VIEW, REPAYMENT_CONFIRM
 from autofin.servicing.schemas import RepaymentCreate
 
