@@ -27,6 +27,20 @@ class LoanDisbursed(ServicingEvent):
 
 
 @dataclass(frozen=True)
+class LoanSettled(ServicingEvent):
+    """结清: nothing is owed any more (books nothing; vehicles asks for the lien's release)."""
+
+    event_type = "loan.settled"
+
+
+@dataclass(frozen=True)
+class LoanReopened(ServicingEvent):
+    """A settled loan owes again (its last payment was reversed): a lien release not yet done is withdrawn."""
+
+    event_type = "loan.reopened"
+
+
+@dataclass(frozen=True)
 class RepaymentAllocated(ServicingEvent):
     event_type = "repayment.allocated"
 

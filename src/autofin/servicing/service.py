@@ -238,11 +238,16 @@ def _write_installments(uow: UnitOfWork, loan: LoanAccount, state: LoanState, ac
         record_classification_change(uow, loan.id, state.as_of, loan.classification_rank, floor,  # history (special/)
                                      source="replay", reason="days past due floor")
         loan.classification_rank, loan.classification = floor, CLASSES[floor - 1]
+    was_settled = loan.status == "settled"
     if state.settled and state.principal_outstanding <= ZERO:
         loan.status = "settled"
     else:
         loan.status = "overdue" if state.days_past_due > 0 else "active"
     uow.flush()
+    if loan.status == "settled" and not was_settled:
+        uow.emit(events.LoanSettled(f"loan:{loan.id}:settled:{state.as_of}", state.as_of, loan_id=loan.id))
+    elif was_settled and loan.status != "settled":
+        uow.emit(events.LoanReopened(f"loan:{loan.id}:reopened:{state.as_of}", state.as_of, loan_id=loan.id))
 
 
 def allocation_of(applied: Applied) -> dict[str, Any]:

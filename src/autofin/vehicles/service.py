@@ -22,10 +22,12 @@ from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict, visible
 from autofin.db.uow import UnitOfWork
 from autofin.documents import service as documents
-from autofin.kernel.actor import Actor
+from autofin.kernel.actor import SYSTEM, Actor
 from autofin.kernel.clock import utcnow
 from autofin.kernel.errors import Conflict, FieldError, NotFound, Text, invalid
 from autofin.kernel.hashchain import GENESIS_HASH, chain_hash, json_safe
+from autofin.org import service as org
+from autofin.platform import service as platform
 from autofin.platform.service import DictionaryEntry, dictionary_items, is_valid_code
 from autofin.vehicles import errors
 from autofin.vehicles.models import (
@@ -639,6 +641,42 @@ def release_lien(uow: UnitOfWork, actor: Actor, lien_id: int, released_on: date 
         )
     lien.released_on, lien.released_by, lien.active = on, actor.username, False
     return _step(uow, actor, lien, "released", LienStatus.RELEASED, {"released_on": on})
+
+
+SETTLED_REASON = "贷款已结清，申请解押 / loan settled, release requested"
+
+
+def request_release_on_settlement(uow: UnitOfWork, loan_id: int, settled_on: date) -> Lien | None:
+    """结清后解押: the registered lien securing a settled loan gets a release request from the system (audited,
+    in the registry chain), and the lien reviewers are told; releasing it stays a reviewer's step."""
+    lien = _registered_lien_of(uow, loan_id, LienStatus.REGISTERED)
+    if lien is None:
+        return None
+    lien.release_reason = SETTLED_REASON
+    _step(uow, SYSTEM, lien, "release_requested", LienStatus.RELEASE_REQUESTED,
+          {"reason": SETTLED_REASON, "loan_id": loan_id, "settled_on": settled_on})
+    for user_id in org.active_user_ids_with_permission(uow, LIEN_REVIEW):
+        platform.notify(uow, user_id, f"贷款 {loan_id} 已结清，请办理解押 / Loan {loan_id} settled: release the lien",
+                        f"车辆 {lien.vin} 的抵押（登记证 {lien.certificate_number or '—'}）可解押。"
+                        f" The lien on {lien.vin} can be released.", link="/vehicles/liens",
+                        template="vehicles.lien.release_due")
+    return lien
+
+
+def withdraw_release_on_reopening(uow: UnitOfWork, loan_id: int) -> Lien | None:
+    """A settled loan owes again before its lien was released: the system's release request is withdrawn, so the
+    car cannot be released while money is owed. A lien already released is left as it is (the loan page shows it)."""
+    lien = _registered_lien_of(uow, loan_id, LienStatus.RELEASE_REQUESTED)
+    if lien is None:
+        return None
+    lien.release_reason = ""
+    return _step(uow, SYSTEM, lien, "release_withdrawn", LienStatus.REGISTERED,
+                 {"reason": "贷款重新欠款 / the loan owes again", "loan_id": loan_id})
+
+
+def _registered_lien_of(uow: UnitOfWork, loan_id: int, status: str) -> Lien | None:
+    return uow.session.execute(select(Lien).where(
+        Lien.loan_id == loan_id, Lien.active.is_(True), Lien.status == status)).scalars().first()
 
 
 def cancel_lien(uow: UnitOfWork, actor: Actor, lien_id: int, reason: str) -> Lien:

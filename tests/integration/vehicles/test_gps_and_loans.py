@@ -240,3 +240,45 @@ def test_installation_photos_are_the_vehicles_uploaded_documents(app_ctx):
     with app_ctx.uow() as uow:
         installation = service.list_gps_installations(uow, SYSTEM, device_id=device_id)[0]
         assert installation.photos == [f"document:{document_id}"]
+
+
+def test_settling_the_loan_asks_for_the_lien_release_and_a_bounced_last_payment_withdraws_it(app_ctx, admin_user):
+    from datetime import date
+
+    from tests.integration.servicing.loans_support import CHECKER, repay
+
+    from autofin.org import service as org
+    from autofin.platform.models import InboxMessage
+    from autofin.vehicles.permissions import LIEN_REVIEW
+    from autofin.vehicles.schemas import LienRegister
+
+    vehicle_id = _vehicle(app_ctx)
+    with app_ctx.uow() as uow:
+        lien_id = service.apply_lien(uow, SYSTEM, LienCreate(vehicle_id=vehicle_id)).id
+        service.register_lien(uow, SYSTEM, lien_id, LienRegister(certificate_number="DY-2026-0001",
+                                                                  registered_on=date(2026, 1, 10)))
+        uow.commit()
+    loan_id = _open_loan(app_ctx, vehicle_id)
+    with app_ctx.uow() as uow:
+        payoff = servicing.payoff_quote(uow, SYSTEM, loan_id, date(2026, 2, 1))["total"]
+    last_payment = repay(app_ctx, loan_id, "2026-02-01", str(payoff))
+
+    with app_ctx.uow() as uow:
+        assert uow.session.get(LoanAccount, loan_id).status == "settled"
+        lien = uow.session.get(Lien, lien_id)
+        assert (lien.status, lien.active) == ("release_requested", True)  # a reviewer still releases it
+        entry = uow.session.scalars(select(RegistryEntry).where(RegistryEntry.action == "release_requested")).one()
+        assert entry.data["loan_id"] == loan_id and entry.data["settled_on"] == "2026-02-01"
+        reviewers = set(uow.session.scalars(select(InboxMessage.user_id).where(
+            InboxMessage.template == "vehicles.lien.release_due")))
+        assert reviewers and reviewers == set(org.active_user_ids_with_permission(uow, LIEN_REVIEW))
+
+    with app_ctx.uow() as uow:  # the payment bounces before anyone released the car
+        servicing.reverse_transaction(uow, CHECKER, last_payment, "退票 bounced")
+        uow.commit()
+    with app_ctx.uow() as uow:
+        assert uow.session.get(LoanAccount, loan_id).status != "settled"
+        assert uow.session.get(Lien, lien_id).status == "registered"
+        assert uow.session.scalars(select(RegistryEntry.action).order_by(RegistryEntry.sequence)).all()[-2:] == [
+            "release_requested", "release_withdrawn"]
+        assert service.verify_registry(uow, SYSTEM).intact
