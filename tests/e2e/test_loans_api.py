@@ -41,6 +41,7 @@ def test_an_opened_loan_shows_its_schedule_balances_and_disbursement(admin_clien
     assert [t["type"] for t in loan["transactions"]] == ["disbursement"]
     detail = admin_client.get(f"/api/v1/loans/{loan['id']}").json()
     assert detail["contract_no"] == "HT-E2E-1" and len(detail["installments"]) == 12
+    assert detail["vehicle_id"] is None  # opened without a collateral car
 
 
 def test_the_list_filters_by_text_status_and_days_past_due(admin_client: TestClient) -> None:

@@ -42,6 +42,7 @@ class LoanPublic(PublicModel):
     customer_name: str
     product_code: str
     department_id: int | None
+    vehicle_id: int | None  # the collateral car (vehicles: GET /api/v1/gps-devices/loans/{id})
     owner_id: int | None
     principal: MoneyStr
     principal_outstanding: MoneyStr
