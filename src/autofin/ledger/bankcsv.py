@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from autofin.kernel.text import decode_upload
+
 MAX_ROWS = 20_000
 MAX_BYTES = 5_000_000
 
@@ -69,11 +71,9 @@ class StatementFileError(ValueError):
 
 
 def decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_upload(content)
+    if text is not None:
+        return text
     raise StatementFileError(
         [Problem(0, "the file is neither UTF-8 nor GB18030 text", "文件不是 UTF-8 或 GB18030 文本")]
     )

@@ -38,6 +38,7 @@ from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.kernel.errors import Conflict, DomainError, FieldError, NotFound, Text, ValidationFailed, invalid
 from autofin.kernel.money import ZERO
+from autofin.kernel.text import decode_upload
 from autofin.servicing import service
 from autofin.servicing.models import Installment, LoanAccount
 from autofin.servicing.payments.models import StatementImport, StatementLine
@@ -82,11 +83,9 @@ def _bad(field: str, en: str, zh: str) -> ValidationFailed:
 
 
 def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_upload(content)
+    if text is not None:
+        return text
     raise _bad("file", "The file is neither UTF-8 nor GB18030 text: export the statement as CSV.",
                "文件不是 UTF-8 或 GB18030 文本，请将流水导出为 CSV 格式。")
 
