@@ -181,9 +181,12 @@ def test_bank_card_and_contact_changes_are_applied_to_the_loan_and_the_borrower(
     through(app_ctx, "contract_change", loan_id, ContractChangeApply(change="bank_card", card_id=card_id,
                                                                      effective_date=date(2025, 1, 20)), REVIEWER)
     assert loan_view(app_ctx, loan_id)[0].repayment_card_id == card_id
-    result = through(app_ctx, "contract_change", loan_id, ContractChangeApply(
-        change="contact", contact={"name": "孙九", "relation": "sibling", "phone": "13612345678"},
-        effective_date=date(2025, 1, 20)), REVIEWER)
+    from autofin.servicing.console.special import command_values
+
+    form = {"change": "contact", "repayment_day": "", "card_id": "", "contact.name": "孙九",  # the console's dialog
+            "contact.relation": "sibling", "contact.phone": "13612345678", "contact.consent": False,
+            "effective_date": "2025-01-20"}
+    result = through(app_ctx, "contract_change", loan_id, ContractChangeApply(**command_values(form)), REVIEWER)
     with app_ctx.uow() as uow:
         contacts = customers.list_contacts(uow, SYSTEM, borrower_id)
         assert [(c.id, c.name) for c in contacts] == [(result["contact_id"], "孙九")]

@@ -246,6 +246,7 @@ LABELS.update({
     "servicing.special.repayment_day": ("还款日（1–28）", "Repayment day (1–28)"),
     "servicing.special.bank_card": ("还款银行卡", "Repayment bank card"),
     "servicing.special.card_id": ("银行卡编号", "Bank card id"),
+    "servicing.special.contact": ("联系人", "Contact"),
     "servicing.special.to_class": ("调整为", "New class"),
     "servicing.special.comment": ("意见", "Comment"),
     "servicing.special.approve": ("批准", "Approve"),

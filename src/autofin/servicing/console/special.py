@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 from nicegui import ui
 
@@ -33,6 +33,7 @@ from autofin.servicing.special import service as special_service
 
 # ------------------------------------------------------------------------------------------------ special business
 SPECIAL_STATUSES = ("pending", "approved", "executed", "rejected", "cancelled")
+CONTACT_RELATIONS: tuple[str, ...] = get_args(special_schemas.ContactIn.model_fields["relation"].annotation)
 APPLY_MODELS: dict[str, type[Any]] = {
     "prepayment": special_schemas.PrepaymentApply, "extension": special_schemas.ExtensionApply,
     "restructure": special_schemas.RestructureApply, "transfer": special_schemas.TransferApply,
@@ -42,8 +43,14 @@ APPLY_MODELS: dict[str, type[Any]] = {
 }
 
 
-def _blank_to_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v not in ("", None)}
+def command_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Filled-in values only; the ``contact.*`` inputs become the nested ``contact`` of a contact change (their
+    dotted names are also where a refusal of ``contact.phone`` etc. is shown)."""
+    filled = {k: v for k, v in values.items() if v not in ("", None) and not k.startswith("contact.")}
+    if filled.get("change") == "contact":
+        filled["contact"] = {k.removeprefix("contact."): v for k, v in values.items()
+                             if k.startswith("contact.") and v not in ("", None)}
+    return filled
 
 
 def special_fields(kind: str, business_date: date) -> list[FormField]:
@@ -75,9 +82,15 @@ def special_fields(kind: str, business_date: date) -> list[FormField]:
         "contract_change": [
             FormField("change", "servicing.special.change", "select", "repayment_day",
                       {"repayment_day": t("servicing.special.repayment_day"),
-                       "bank_card": t("servicing.special.bank_card")}, required=True),
+                       "bank_card": t("servicing.special.bank_card"),
+                       "contact": t("servicing.special.contact")}, required=True),
             FormField("repayment_day", "servicing.special.repayment_day", max_length=2),
-            FormField("card_id", "servicing.special.card_id", max_length=19)],
+            FormField("card_id", "servicing.special.card_id", max_length=19),
+            FormField("contact.name", "customers.contact_name", max_length=100),
+            FormField("contact.relation", "customers.relation", "select", None,
+                      {r: label_of("customers.relation", r) for r in CONTACT_RELATIONS}),
+            FormField("contact.phone", "customers.phone", max_length=24),
+            FormField("contact.consent", "customers.consent", "switch", False)],
         "waiver": [FormField("amount", "servicing.amount", required=True, max_length=20)],
         "write_off": [],
         "recovery": [FormField("amount", "servicing.amount", required=True, max_length=20),
@@ -97,7 +110,7 @@ def apply_dialog(ctx: PageContext, data: dict[str, Any], kind: str, after: Calla
 
     def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
         def use_case(uow: UnitOfWork, actor: Actor) -> Any:
-            command = APPLY_MODELS[kind](**_blank_to_none(values), loan_version=data["version"])
+            command = APPLY_MODELS[kind](**command_values(values), loan_version=data["version"])
             return special_service.APPLY[kind](uow, actor, data["id"], command)
 
         outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.special.applied"))
