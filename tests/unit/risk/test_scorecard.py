@@ -9,6 +9,7 @@ import pytest
 
 from autofin.risk.modelling.features import Feature
 from autofin.risk.modelling.scorecard import (
+    MIN_BIN_SHARE,
     Scaling,
     Scorecard,
     bin_categorical,
@@ -57,7 +58,7 @@ def test_numeric_bins_have_a_monotonic_bad_rate_and_a_missing_bin() -> None:
     assert rates == sorted(rates, reverse=True)  # higher bureau score, fewer defaults
     assert bins.trend == "bad rate falls"
     assert 2 <= len(regular) <= 8
-    assert all(b.count >= 0.05 * len(x) for b in regular)
+    assert all(b.count >= MIN_BIN_SHARE * len(x) for b in regular)
     assert bins.bins[-1].missing and bins.bins[-1].label == "missing"
     woes = [b.woe for b in regular]
     assert woes == sorted(woes)  # WoE = ln(good/bad) rises with the score

@@ -23,15 +23,18 @@ from sklearn.linear_model import LogisticRegression
 
 from autofin.risk.modelling.features import Feature, FeatureSchema, describe_value
 
+# Small, strongly regularised trees: with a few thousand fit rows, 7 leaves of ≥ 80 rows, half the features per tree
+# and a larger L2 gave a higher held-out AUC on L&T than 15 leaves of ≥ 40 rows (mean of six split seeds 0.770 vs
+# 0.768), at a similar tree count × size, so scoring speed is unchanged.
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
     "learning_rate": 0.03,
-    "num_leaves": 15,
-    "min_data_in_leaf": 40,
-    "feature_fraction": 0.7,
+    "num_leaves": 7,
+    "min_data_in_leaf": 80,
+    "feature_fraction": 0.5,
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
-    "lambda_l2": 5.0,
+    "lambda_l2": 10.0,
     "max_cat_to_onehot": 8,
     "cat_smooth": 20,
     "min_data_per_group": 50,

@@ -3,13 +3,13 @@
 Binning (per feature, on the training rows only):
 
 * numeric: start from up to 20 quantile bins, then merge adjacent bins until the bad rate moves in one direction
-  (the direction of the feature's rank correlation with the target), every bin holds ≥ 5 % of the rows with at least
+  (the direction of the feature's rank correlation with the target), every bin holds ≥ 2 % of the rows with at least
   one good and one bad, and at most 8 bins remain (closest bad rates merged first); missing values get their own bin;
-* categorical: categories holding ≥ 5 % of rows keep their own bin, the rest are pooled as "other"; missing and
+* categorical: categories holding ≥ 2 % of rows keep their own bin, the rest are pooled as "other"; missing and
   unknown categories share the "missing" bin.
 
-WoE = ln(%good / %bad) per bin (0.5 added to empty counts), IV = Σ (%good − %bad) · WoE. Features with IV ≥ 0.02 are
-kept, most informative first, skipping one whose WoE correlates |r| > 0.75 with a kept one, at most 15; a feature
+WoE = ln(%good / %bad) per bin (0.5 added to empty counts), IV = Σ (%good − %bad) · WoE. Features with IV ≥ 0.005 are
+kept, most informative first, skipping one whose WoE correlates |r| > 0.75 with a kept one, at most 30; a feature
 whose logistic coefficient comes out with the wrong sign (collinearity) is removed and the model refitted.
 
 Points: factor = PDO / ln 2, offset = base score − factor · ln(base odds);
@@ -31,10 +31,12 @@ from sklearn.linear_model import LogisticRegression
 from autofin.risk.modelling.features import Feature, describe_value
 
 START_BINS = 20
-MIN_BIN_SHARE = 0.05
+# Bins of ≥ 2 % of rows, features down to IV 0.005 and up to 30 of them: on L&T the many weak bureau features add up
+# (held-out AUC, mean of six split seeds, 0.767 vs 0.758 with 5 %, 0.02 and 15); the sign check still guards them.
+MIN_BIN_SHARE = 0.02
 MAX_BINS = 8
-MIN_IV = 0.02
-MAX_FEATURES = 15
+MIN_IV = 0.005
+MAX_FEATURES = 30
 MAX_CORRELATION = 0.75
 GRADES = ("A", "B", "C", "D", "E")
 

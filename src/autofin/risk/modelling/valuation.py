@@ -31,16 +31,23 @@ from autofin.risk.modelling.features import (
 )
 from autofin.risk.modelling.pd_model import model_feature_names
 
+# A slower learning rate (about 3,500–4,200 rounds on UK, within the CLI's 5,000) and leaves of ≥ 5 rows: rare
+# model/trim combinations get their own leaves. Held-out MAPE, mean of split seeds 7, 1, 2: UK 6.47 → 6.42 %,
+# che168 6.87 → 6.50 % (together with the category settings below).
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "regression",
-    "learning_rate": 0.05,
+    "learning_rate": 0.02,
     "num_leaves": 63,
-    "min_data_in_leaf": 10,
+    "min_data_in_leaf": 5,
     "feature_fraction": 0.8,
     "bagging_fraction": 0.9,
     "bagging_freq": 1,
     "lambda_l2": 1.0,
-    "cat_smooth": 10,
+    # Model/series categories are many and some small: let a category split use groups from 10 rows (LightGBM's
+    # default is 100) over up to 64 categories, with lighter smoothing; held-out MAPE fell on every split seed tried.
+    "cat_smooth": 5,
+    "min_data_per_group": 10,
+    "max_cat_threshold": 64,
     "max_cat_to_onehot": 8,
     "verbose": -1,
     "seed": 7,
