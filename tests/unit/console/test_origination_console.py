@@ -71,10 +71,11 @@ def test_the_search_filters_by_status_product_amount_band_and_beijing_creation_d
     assert search(app_ctx, everyone, amount_min="80000", amount_max="150000") == [large, small]
 
     # created at 23:30 UTC yesterday = 07:30 today in Beijing: "today" includes it, "yesterday" does not
+    # (at any hour of the UTC day: from 16:00 UTC on, Beijing is already on the next date)
     beijing_today = (utcnow() + timedelta(hours=8)).date()
-    late = utcnow().replace(hour=23, minute=30, second=0, microsecond=0) - timedelta(days=1)
-    if (late + timedelta(hours=8)).date() != beijing_today:
-        late -= timedelta(days=1)
+    late = utcnow().replace(year=beijing_today.year, month=beijing_today.month, day=beijing_today.day, hour=23,
+                            minute=30, second=0, microsecond=0) - timedelta(days=1)
+    assert (late + timedelta(hours=8)).date() == beijing_today
     with app_ctx.uow() as uow:
         uow.session.execute(update(Application).where(Application.id == small).values(created_at=late))
         uow.commit()
