@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 
-from autofin.api.deps import ActorDep, PageDep, UowDep
-from autofin.origination import service
+from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
+from autofin.api.problems import problem
+from autofin.origination import borrower_status, service
 from autofin.origination.errors import ApplicantBlacklisted
 from autofin.origination.schemas import (
     ApplicationCreate,
@@ -244,6 +246,36 @@ def create_chain(body: ChainCreate, uow: UowDep, actor: ActorDep) -> ChainPublic
     chain = service.create_chain(uow, actor, body)
     uow.commit()
     return _chain(chain, list(service.stages_of(uow, chain.id)))
+
+
+# ---- the borrower's status page (public: no sign-in, rate-limited per client IP) -----------------------------------
+
+
+@router.post(
+    "/public/application-status",
+    response_model=borrower_status.BorrowerStatus,
+    tags=["public"],
+    responses={404: {"description": "No application matches (the same answer whichever part is wrong)"},
+               429: {"description": "Too many look-ups from this address (see Retry-After)"}},
+)
+def application_status(
+    body: borrower_status.StatusQuery, request: Request, uow: UowDep
+) -> borrower_status.BorrowerStatus | JSONResponse:
+    """Where an application stands, for its borrower: the number with the applicant's ID number and phone.
+
+    No sign-in; at most ``TRIES_PER_MINUTE`` look-ups a minute per client address. The answer holds no personal
+    data and no staff names."""
+    from autofin.origination.partners.api import partner_settings
+
+    app = get_app(request)
+    limiter = borrower_status.status_limiter(app.extras, partner_settings(app).redis_url)
+    try:
+        borrower_status.check_rate(limiter, request.client.host if request.client else None)
+    except borrower_status.RateLimited as refusal:
+        response = problem(request, refusal.status, refusal.code, refusal.title, refusal.message)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
+    return borrower_status.borrower_status(uow, body.application_number, body.id_number, body.phone)
 
 
 # Second-party intake (第二方进件): the partners' signed API and its administration live in ``partners/``.

@@ -14,6 +14,8 @@
   upload the recording, record consent, sign for the institution, download the PDF.
 - 放款管理 ``/origination/disbursements`` · ``/origination/disbursement``: checklist, down payment, registration,
   double review, then the payment to the bank and the loan it opens.
+- 进度查询 ``/status`` (``borrower``): the borrower's status page, public (no sign-in, no menu): application number,
+  ID number and phone → status, stage, a milestone timeline and what happens next; rate-limited per address.
 
 The pages live in the modules of this package, by page group (``wizard``, ``applications``, ``review``,
 ``tasks``, ``signing``, ``disbursements``; shared helpers in ``common``); what they read is prepared in ``data``
@@ -69,3 +71,6 @@ def register_pages() -> None:
     from autofin.origination.partners import console as partner_console  # second-party intake (第二方进件)
 
     partner_console.register_pages()
+    from autofin.origination.console import borrower  # the borrower's public status page (进度查询)
+
+    borrower.register_pages()

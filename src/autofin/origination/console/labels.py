@@ -306,4 +306,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "orig.disb.missing": ("放款功能尚未提供", "Disbursement is not available yet"),
     "orig.disb.all_met": ("全部条件已满足", "All conditions hold"),
     "orig.disb.not_all_met": ("尚有条件未满足，不能登记放款", "Some conditions do not hold: registration is blocked"),
+    # the borrower's status page (/status, public)
+    "orig.status_page.title": ("贷款申请进度查询", "Loan application status"),
+    "orig.status_page.subtitle": (
+        "输入申请编号、申请人证件号码和手机号码，查询您的贷款申请进度。",
+        "Enter the application number with the applicant's ID number and phone to see where your application stands.",
+    ),
+    "orig.status_page.number": ("申请编号", "Application number"),
+    "orig.status_page.number_hint": ("例如 AP-20261124-000123", "e.g. AP-20261124-000123"),
+    "orig.status_page.id_number": ("证件号码", "ID number"),
+    "orig.status_page.phone": ("手机号码", "Mobile phone"),
+    "orig.status_page.submit": ("查询", "Look up"),
+    "orig.status_page.fill_all": (
+        "请填写申请编号、证件号码和手机号码。", "Fill in the number, the ID number and the phone."
+    ),
+    "orig.status_page.product": ("贷款产品", "Product"),
+    "orig.status_page.amount": ("贷款金额", "Loan amount"),
+    "orig.status_page.term": ("期限", "Term"),
+    "orig.status_page.months": ("{n} 个月", "{n} months"),
+    "orig.status_page.status": ("当前状态", "Status"),
+    "orig.status_page.stage": ("所处阶段", "Stage"),
+    "orig.status_page.progress": ("办理进度", "Progress"),
+    "orig.status_page.next": ("下一步", "What happens next"),
+    "orig.status_page.reason": ("原因类别：{reason}", "Reason: {reason}"),
+    "orig.status_page.pending": ("待办理", "Not yet"),
+    "orig.status_page.current": ("进行中", "In progress"),
+    "orig.status_page.sign_in": ("员工登录", "Staff sign-in"),
+    "orig.status_page.privacy": (
+        "本页面不显示任何个人信息；连续多次查询将被暂时限制。",
+        "This page shows no personal data; many look-ups in a row are paused for a while.",
+    ),
 }
