@@ -27,6 +27,10 @@ def day_number(day: date) -> int:
 
 class LoanAccount(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "servicing_loans"
+    # The end-of-day batch rewrites most loan rows every night; free room in each page lets PostgreSQL update a row
+    # in place without touching the indexes when no indexed column changed (HOT), as in classification and
+    # provisions: 200,000 loans, classification step 3.8 → 2.5 s (bench/eod.py).
+    __table_args__ = ({"postgresql_with": {"fillfactor": 70}},)
 
     contract_no: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)

@@ -28,6 +28,10 @@ def test_after_loans_and_repayments_the_subledger_agrees_with_the_ledger_on_ever
             assert reconciliation.principal_reconciliation(uow, day) == [], day
         assert reconciliation.principal_outstanding_on(uow, date(2025, 1, 14)) == D("0")
         assert reconciliation.principal_outstanding_on(uow, date(2025, 2, 15)) == D("12000") - D("946.19") + D("6000")
+        for day in (date(2025, 1, 31), date(2025, 2, 14), date(2025, 2, 15), date(2025, 12, 31)):  # the streamed
+            per_loan = reconciliation.principal_movements(uow, day)  # total is the per-loan movements' total
+            assert reconciliation.principal_outstanding_on(uow, day) == sum(
+                (amount for changes in per_loan.values() for _on, amount in changes), D("0")), day
 
 
 def test_principal_booked_without_a_loan_behind_it_is_reported_with_the_difference(app_ctx: App) -> None:
