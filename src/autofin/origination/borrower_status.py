@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import hmac
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from autofin.customers import service as customers
@@ -30,6 +29,7 @@ from autofin.origination.models import Application, ApplicationStatus, TimelineE
 from autofin.origination.partners.errors import RateLimited as RateLimited
 from autofin.origination.partners.ratelimit import Limiter, MemoryLimiter, RedisLimiter
 from autofin.products import service as products
+from autofin.schemas import MoneyStr, PublicModel, StrictModel
 
 ZONE = ZoneInfo("Asia/Shanghai")  # dates shown to the borrower are Beijing dates
 TRIES_PER_MINUTE = 10
@@ -135,17 +135,15 @@ def status_rate_limited(limit: int, retry_after: int) -> RateLimited:
 # ---- schemas ---------------------------------------------------------------------------------------------------
 
 
-class StatusQuery(BaseModel):
+class StatusQuery(StrictModel):
     """What the borrower types: the application number and the applicant's ID number and phone."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     application_number: str = Field(min_length=1, max_length=32, examples=["AP-20261124-000123"])
     id_number: str = Field(min_length=1, max_length=32)
     phone: str = Field(min_length=1, max_length=20)
 
 
-class StatusStep(BaseModel):
+class StatusStep(PublicModel):
     """One milestone of the borrower's timeline: ``code``, words, state, Beijing date, a reason category."""
 
     code: str
@@ -158,12 +156,12 @@ class StatusStep(BaseModel):
     reason_en: str | None = None
 
 
-class BorrowerStatus(BaseModel):
+class BorrowerStatus(PublicModel):
     """Where the application stands, for its borrower: no personal data, no staff names."""
 
     application_number: str
     product_name: str
-    amount: Decimal
+    amount: MoneyStr
     term: int
     status: str
     status_zh: str
