@@ -318,3 +318,75 @@ def test_a_partner_cannot_read_another_partners_application(client, admin_client
     path = f"/api/v1/partner/applications/{submitted['application_id']}"
     response = client.get(path, headers=_signed(two, "GET", path))
     assert response.status_code == 404 and response.json()["code"] == "origination.partner.application_not_found"
+
+
+def _send_file(client, partner, application_id, data, *, kind="id_photo", filename="id-front.png", **headers):
+    path = f"/api/v1/partner/applications/{application_id}/documents?kind={kind}&filename={filename}"
+    signed = _signed(partner, "POST", path, data, **headers)
+    signed["Content-Type"] = "application/octet-stream"
+    return client.post(path, content=data, headers=signed)
+
+
+def test_a_partner_sends_supporting_files_for_its_own_undecided_application(client, admin_client, dealer_id):
+    from tests.unit.documents import samples
+
+    partner = _create_partner(admin_client, dealer_id, mappings={
+        "product": {"P-NEW": "NEW-ANNUITY"}, "id_type": {"01": "resident_id"}, "method": {"DEBX": "annuity"},
+        "document_kind": {"SFZ": "id_photo", "FP": "invoice"}})
+    submitted = _submit(client, partner, _payload()).json()
+    application_id = submitted["application_id"]
+
+    photo = samples.png()
+    sent = _send_file(client, partner, application_id, photo, kind="SFZ")
+    assert sent.status_code == 201, sent.text
+    answer = sent.json()
+    assert (answer["kind"], answer["media_type"], answer["size"], answer["stored_before"]) == (
+        "id_photo", "image/png", len(photo), False)
+    invoice = _send_file(client, partner, application_id, samples.pdf(), kind="FP", filename="invoice.pdf")
+    assert invoice.status_code == 201 and invoice.json()["kind"] == "invoice"
+
+    staff_view = admin_client.get(f"/api/v1/applications/{application_id}").json()
+    assert set(staff_view["document_ids"]) == {answer["document_id"], invoice.json()["document_id"]}
+    listed = admin_client.get("/api/v1/documents", params={"owner_type": "application", "owner_id": application_id})
+    assert {d["kind"] for d in listed.json()["data"]} == {"id_photo", "invoice"}
+
+    again = _send_file(client, partner, application_id, photo, kind="SFZ")  # a retry with a fresh nonce
+    assert again.status_code == 201 and again.json()["document_id"] == answer["document_id"]
+    assert again.json()["stored_before"] is True
+    assert len(admin_client.get(f"/api/v1/applications/{application_id}").json()["document_ids"]) == 2
+
+
+def test_a_partners_file_is_refused_when_unsigned_unknown_foreign_late_or_not_a_document(
+    client, admin_client, dealer_id, app_ctx
+):
+    from tests.unit.documents import samples
+
+    one = _create_partner(admin_client, dealer_id, code="PLAT-DOC")
+    other = _create_partner(admin_client, dealer_id, code="PLAT-OTHER")
+    application_id = _submit(client, one, _payload()).json()["application_id"]
+
+    changed = _signed(one, "POST", f"/api/v1/partner/applications/{application_id}/documents?kind=id_photo",
+                      samples.png())
+    tampered = client.post(f"/api/v1/partner/applications/{application_id}/documents?kind=id_photo",
+                           content=samples.png(rgb=(1, 2, 3)), headers=changed)  # not the signed bytes
+    assert tampered.status_code == 401
+
+    foreign = _send_file(client, other, application_id, samples.png())
+    assert foreign.status_code == 404 and foreign.json()["code"] == "origination.partner.application_not_found"
+
+    bad_kind = _send_file(client, one, application_id, samples.png(), kind="contract")
+    assert bad_kind.status_code == 422 and bad_kind.json()["errors"][0]["field"] == "kind"
+
+    program = _send_file(client, one, application_id, samples.exe(), filename="virus.exe")
+    assert program.status_code == 422 and program.json()["errors"][0]["field"] == "file"
+    empty = _send_file(client, one, application_id, b"")
+    assert empty.status_code == 422
+
+    listed = admin_client.get("/api/v1/documents", params={"owner_type": "application", "owner_id": application_id})
+    assert listed.json()["data"] == []
+
+    with app_ctx.uow() as uow:  # decided: a file now would change nothing
+        uow.session.get(Application, application_id).status = "approved"
+        uow.commit()
+    late = _send_file(client, one, application_id, samples.png())
+    assert late.status_code == 409 and late.json()["code"] == "origination.partner.documents_closed"

@@ -34,6 +34,7 @@ from autofin.origination.partners.schemas import (
     PartnerApplicationOut,
     PartnerCheck,
     PartnerCreate,
+    PartnerDocumentOut,
     PartnerPublic,
     PartnerUpdate,
     PartnerWithSecret,
@@ -129,7 +130,7 @@ def _out(link: Any, application: Any, checks: list[Any]) -> PartnerApplicationOu
     )
 
 
-def _json(status: int, model: PartnerApplicationOut) -> JSONResponse:
+def _json(status: int, model: PartnerApplicationOut | PartnerDocumentOut) -> JSONResponse:
     return JSONResponse(json.loads(model.model_dump_json()), status_code=status)
 
 
@@ -266,6 +267,44 @@ def partner_status_by_order(
             return _json(200, _out(*service.partner_application(uow, partner, order_no=order_no)))
 
     return _signed(request, body, handle, idem=False)
+
+
+@router.post(
+    "/partner/applications/{application_id}/documents",
+    status_code=201,
+    response_model=PartnerDocumentOut,
+    summary="Send a supporting file for one of my applications (进件资料)",
+    openapi_extra={
+        "parameters": _SIGNED_HEADERS,
+        "requestBody": {"required": True, "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/webp": {"schema": {"type": "string", "format": "binary"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        }},
+    },
+)
+def partner_document(
+    request: Request, application_id: PathId, body: RawBody,
+    kind: Annotated[str, Query(min_length=1, max_length=32, description="id_photo, invoice, appraisal_report, "
+                                                                        "vehicle_photo, other (or the agreed code)")],
+    filename: Annotated[str | None, Query(max_length=255)] = None,
+) -> Response:
+    """The file is the raw request body (signed like any other body: its SHA-256 is in the signature); ``kind`` and
+    ``filename`` are in the signed query. The same file sent twice is stored once."""
+    def handle(app: App, partner: Partner) -> Response:
+        actor = service.partner_actor(
+            partner, ip=request.client.host if request.client else None,
+            request_id=getattr(request.state, "request_id", None),
+        )
+        with app.uow() as uow:
+            item = service.upload_partner_document(uow, partner, actor, application_id, body, filename, kind)
+            uow.commit()
+        return _json(201, PartnerDocumentOut(
+            document_id=item.id, application_id=application_id, kind=item.kind, sha256=item.sha256, size=item.size,
+            media_type=item.media_type, filename=item.original_filename, stored_before=item.reused))
+
+    return _signed(request, body, handle, idem=True)
 
 
 # =================================================================================================================

@@ -15,6 +15,8 @@ PartnerValue = Field(min_length=1, max_length=32)
 
 # Mapping tables a partner may have: table name → (the payload field it translates, the values ours accepts;
 # None: any existing product code).
+#: What a partner may send as an application's supporting file (进件资料); review notes and contracts are ours.
+PARTNER_DOCUMENT_KINDS = ("id_photo", "invoice", "appraisal_report", "vehicle_photo", "other")
 MAPPING_TABLES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "product": ("product_code", None),
     "method": ("method", ("annuity", "equal_principal", "flat", "interest_only", "balloon")),
@@ -22,6 +24,7 @@ MAPPING_TABLES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "vehicle_condition": ("vehicle.condition", ("new", "used")),
     "powertrain": ("vehicle.powertrain", ("ice", "bev", "phev")),
     "vehicle_use": ("vehicle.use", ("self", "commercial")),
+    "document_kind": ("kind", PARTNER_DOCUMENT_KINDS),
 }
 
 
@@ -71,6 +74,19 @@ class PartnerCheck(PublicModel):
     outcome: str
     reason_en: str
     reason_zh: str
+
+
+class PartnerDocumentOut(PublicModel):
+    """A supporting file as stored for the partner's application (the same content sent again is stored once)."""
+
+    document_id: int
+    application_id: int
+    kind: str
+    sha256: str
+    size: int
+    media_type: str
+    filename: str
+    stored_before: bool
 
 
 class PartnerApplicationOut(PublicModel):

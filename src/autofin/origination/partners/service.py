@@ -24,6 +24,7 @@ from autofin.customers import service as customers
 from autofin.db.base import ensure_version
 from autofin.db.paging import fetch_page
 from autofin.db.uow import UnitOfWork
+from autofin.documents import service as documents
 from autofin.kernel.actor import Actor, DataScope
 from autofin.kernel.clock import utcnow
 from autofin.kernel.errors import Conflict, DomainError, FieldError, Text, ValidationFailed, invalid
@@ -45,6 +46,7 @@ from autofin.origination.partners.permissions import PARTNER_MANAGE, PARTNER_VIE
 from autofin.origination.partners.ratelimit import Limiter
 from autofin.origination.partners.schemas import (
     MAPPING_TABLES,
+    PARTNER_DOCUMENT_KINDS,
     PartnerApplicationIn,
     PartnerCreate,
     PartnerUpdate,
@@ -78,8 +80,11 @@ PARTNER_PERMISSIONS = frozenset(
         "vehicles.vehicle.manage",
         "vehicles.vehicle.view",
         "products.product.view",
+        "documents.upload",
     }
 )
+#: Until a decision, the file can still inform it; after it, a new file would change nothing.
+OPEN_FOR_DOCUMENTS = ("draft", "submitted", "in_review", "returned")
 
 
 # =================================================================================================================
@@ -545,6 +550,33 @@ def partner_application(
     if application is None:
         raise errors.application_not_found(application_id or order_no)
     return link, application, origination.latest_checks(uow, application)
+
+
+def upload_partner_document(
+    uow: UnitOfWork, partner: Partner, actor: Actor, application_id: int, data: bytes, filename: str | None,
+    kind: str,
+) -> documents.DocumentItem:
+    """进件资料: a file (ID photo, invoice, car photo, report — JPEG/PNG/WebP/PDF by content, size-limited) for one
+    of the partner's own applications while it is undecided; stored once by content hash and listed among the
+    application's documents for the reviewers. The partner's own kind codes go through its ``document_kind``
+    mapping."""
+    problems: list[FieldError] = []
+    kind = _map(partner, "document_kind", kind, problems)
+    if not problems and kind not in PARTNER_DOCUMENT_KINDS:
+        problems.append(FieldError("kind", Text(f"must be one of {', '.join(PARTNER_DOCUMENT_KINDS)}",
+                                                f"须为 {'、'.join(PARTNER_DOCUMENT_KINDS)} 之一")))
+    if problems:
+        raise errors.payload_invalid(problems)
+    _link_row, application, _checks = partner_application(uow, partner, application_id=application_id)
+    if application.status not in OPEN_FOR_DOCUMENTS:
+        raise Conflict("origination.partner.documents_closed", Text(
+            f"Application {application.number} is {application.status}: files are taken until a decision.",
+            f"申请 {application.number} 状态为 {application.status}，作出决定后不再接收资料。"))
+    item = documents.store_document(uow, actor, data, filename, kind, "application", application.id)
+    if item.id not in (application.document_ids or []):
+        application.document_ids = [*(application.document_ids or []), item.id]
+        uow.flush()
+    return item
 
 
 # =================================================================================================================
