@@ -164,8 +164,13 @@ def _snapshot(application: Application) -> dict[str, Any]:
 # =================================================================================================================
 
 
-def _visible_application(uow: UnitOfWork, actor: Actor, application_id: int) -> Application:
-    application = uow.session.get(Application, application_id)
+def visible_application(uow: UnitOfWork, actor: Actor, application_id: int, *, lock: bool = False) -> Application:
+    """The application if the actor's data scope covers it (404 otherwise); ``lock``: SELECT … FOR UPDATE, for use
+    cases that change it after checking its state (no permission check: the caller's use case has its own)."""
+    statement = select(Application).where(Application.id == application_id)
+    if lock:
+        statement = statement.with_for_update()
+    application = uow.session.execute(statement).scalar_one_or_none()
     if application is None or not visible(actor, application.department_id, application.owner_id):
         raise errors.application_not_found(application_id)
     return application
@@ -300,7 +305,7 @@ def create_application(uow: UnitOfWork, actor: Actor, cmd: ApplicationCreate) ->
 def update_application(uow: UnitOfWork, actor: Actor, application_id: int, cmd: ApplicationUpdate) -> Application:
     """Edit a draft or returned application (409 when the version seen is stale)."""
     actor.require(APPLICATION_UPDATE)
-    application = _visible_application(uow, actor, application_id)
+    application = visible_application(uow, actor, application_id)
     ensure_version(application, cmd.version, "application")
     if application.status not in EDITABLE:
         raise errors.wrong_status(application.status, "draft or returned", "edit it", "修改")
@@ -342,7 +347,7 @@ def update_application(uow: UnitOfWork, actor: Actor, application_id: int, cmd: 
 
 def get_application(uow: UnitOfWork, actor: Actor, application_id: int) -> Application:
     actor.require(APPLICATION_VIEW)
-    return _visible_application(uow, actor, application_id)
+    return visible_application(uow, actor, application_id)
 
 
 @dataclass(frozen=True)
@@ -580,7 +585,7 @@ def submit_application(
     rolls back and records the alert with :func:`record_blacklist_refusal`.
     """
     actor.require(APPLICATION_SUBMIT)
-    application = _visible_application(uow, actor, application_id)
+    application = visible_application(uow, actor, application_id)
     ensure_version(application, version, "application")
     if application.status not in EDITABLE:
         raise errors.wrong_status(application.status, "draft or returned", "submit it", "提交")
@@ -672,7 +677,7 @@ def withdraw_application(
     uow: UnitOfWork, actor: Actor, application_id: int, version: int | None = None, reason: str | None = None
 ) -> Application:
     actor.require(APPLICATION_WITHDRAW)
-    application = _visible_application(uow, actor, application_id)
+    application = visible_application(uow, actor, application_id)
     ensure_version(application, version, "application")
     allowed = (*EDITABLE, ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
     if application.status not in allowed:

@@ -45,6 +45,7 @@ from autofin.kernel.errors import DomainError, invalid
 from autofin.kernel.money import ZERO, quantize
 from autofin.org import service as org
 from autofin.origination import errors
+from autofin.origination import service as origination
 from autofin.origination.contracts.events import ContractSigned
 from autofin.origination.contracts.models import SigningSession, SigningState
 from autofin.origination.disbursing.models import Disbursement, DisbursementStatus, DownPayment
@@ -135,16 +136,6 @@ def _snapshot(d: Disbursement) -> dict[str, Any]:
     }
 
 
-def _application(uow: UnitOfWork, actor: Actor, application_id: int, *, lock: bool = False) -> Application:
-    statement = select(Application).where(Application.id == application_id)
-    if lock:
-        statement = statement.with_for_update()
-    application = uow.session.execute(statement).scalar_one_or_none()
-    if application is None or not visible(actor, application.department_id, application.owner_id):
-        raise errors.application_not_found(application_id)
-    return application
-
-
 # =================================================================================================================
 # Conditions checklist (放款条件)
 # =================================================================================================================
@@ -223,7 +214,7 @@ def disbursement_checklist(uow: UnitOfWork, actor: Actor, application_id: int) -
     """The disbursement conditions of the application's product, each met or not with its evidence."""
     if not (actor.can(DISBURSEMENT_VIEW) or actor.can(DISBURSEMENT_REGISTER) or actor.can(DISBURSEMENT_REVIEW)):
         actor.require(DISBURSEMENT_VIEW)
-    application = _application(uow, actor, application_id)
+    application = origination.visible_application(uow, actor, application_id)
     return [_condition(uow, application, code) for code in conditions_for(uow, application.product_code)]
 
 
@@ -245,7 +236,7 @@ def _require_conditions(uow: UnitOfWork, application: Application) -> None:
 
 def record_down_payment(uow: UnitOfWork, actor: Actor, application_id: int, cmd: DownPaymentCreate) -> DownPayment:
     actor.require(DOWN_PAYMENT_RECORD)
-    application = _application(uow, actor, application_id)
+    application = origination.visible_application(uow, actor, application_id)
     if application.status not in (ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED):
         raise errors.wrong_status(application.status, "approved or contracted", "record a down payment",
                                   "登记首付款")
@@ -266,7 +257,7 @@ def record_down_payment(uow: UnitOfWork, actor: Actor, application_id: int, cmd:
 def list_down_payments(uow: UnitOfWork, actor: Actor, application_id: int) -> list[DownPayment]:
     if not (actor.can(DISBURSEMENT_VIEW) or actor.can(DOWN_PAYMENT_RECORD)):
         actor.require(DISBURSEMENT_VIEW)
-    application = _application(uow, actor, application_id)
+    application = origination.visible_application(uow, actor, application_id)
     return list(uow.session.execute(select(DownPayment).where(DownPayment.application_id == application.id)
                                     .order_by(DownPayment.id)).scalars())
 
@@ -405,7 +396,7 @@ def register_disbursement(
             if existing.request_hash != digest:
                 raise errors.idempotency_key_reused()
             return existing
-    application = _application(uow, actor, application_id, lock=True)
+    application = origination.visible_application(uow, actor, application_id, lock=True)
     ensure_version(application, cmd.version, "贷款申请 application")
     live = _live(uow, application.id)
     if live is not None:
@@ -509,7 +500,7 @@ def review_disbursement(uow: UnitOfWork, actor: Actor, disbursement_id: int, cmd
     ensure_version(d, cmd.version, "放款记录 disbursement")
     if d.status != DisbursementStatus.REGISTERED:
         raise errors.disbursement_wrong_status(d.status, "registered", "review it", "复核")
-    application = _application(uow, SYSTEM, d.application_id, lock=True)
+    application = origination.visible_application(uow, SYSTEM, d.application_id, lock=True)
     before = _snapshot(d)
     d.reviewed_by, d.reviewed_by_name, d.reviewed_at = actor.user_id, actor.username, utcnow()
     d.review_comment = cmd.comment
@@ -639,7 +630,7 @@ def list_disbursements(
 def disbursement_for_application(uow: UnitOfWork, actor: Actor, application_id: int) -> Disbursement | None:
     """The application's live disbursement, else its latest one (rejected / failed), else ``None``."""
     _require_view(actor)
-    _application(uow, actor, application_id)
+    origination.visible_application(uow, actor, application_id)
     live = _live(uow, application_id)
     if live is not None:
         return live
@@ -689,28 +680,31 @@ def _notify_paid(uow: UnitOfWork, application: Application, d: Disbursement) -> 
                         link=_application_link(application.id))
 
 
+def _paying(uow: UnitOfWork, event: PaymentPosted | PaymentFailed) -> tuple[Disbursement, Application] | None:
+    """The disbursement a bank answer is for, while it still waits for one (a repeated answer finds none)."""
+    if event.purpose != PAYMENT_PURPOSE:
+        return None
+    d = _by_instruction(uow, event.instruction_id)
+    if d is None or d.status != DisbursementStatus.PAYING:
+        return None
+    application = uow.session.get(Application, d.application_id)
+    return None if application is None else (d, application)
+
+
 def on_payment_posted(uow: UnitOfWork, event: PaymentPosted) -> None:
     """The bank paid: the loan account opens with the approved terms, the fee is booked, the application is
     ``disbursed``. A repeated event for a disbursement already paid changes nothing."""
-    if event.purpose != PAYMENT_PURPOSE:
+    found = _paying(uow, event)
+    if found is None:
         return
-    d = _by_instruction(uow, event.instruction_id)
-    if d is None or d.status != DisbursementStatus.PAYING:
-        return
-    application = uow.session.get(Application, d.application_id)
-    if application is None:
-        return
+    d, application = found
     before = _snapshot(d)
     on = servicing.business_date(uow)
     figures = payout_of(uow, application, on)
-    command: dict[str, Any] = {
-        "contract_no": d.contract_no, "customer_id": d.applicant_id, "customer_name": d.applicant_name,
-        "product_code": d.product_code, "product_version": d.product_version,
-        "department_id": application.department_id, "owner_id": application.owner_id, "terms": figures.terms,
-    }
-    if "vehicle_id" in servicing.LoanOpen.model_fields:
-        command["vehicle_id"] = application.vehicle_id
-    loan = servicing.open_loan_account(uow, SYSTEM, servicing.LoanOpen(**command))
+    loan = servicing.open_loan_account(uow, SYSTEM, servicing.LoanOpen(
+        contract_no=d.contract_no, customer_id=d.applicant_id, customer_name=d.applicant_name,
+        product_code=d.product_code, product_version=d.product_version, department_id=application.department_id,
+        owner_id=application.owner_id, terms=figures.terms, vehicle_id=application.vehicle_id))
     d.status, d.loan_id, d.settled_at = DisbursementStatus.PAID.value, loan.id, utcnow()
     d.bank_reference = event.bank_reference or d.bank_reference
     application.status = ApplicationStatus.DISBURSED
@@ -731,16 +725,10 @@ def on_payment_posted(uow: UnitOfWork, event: PaymentPosted) -> None:
 def on_payment_failed(uow: UnitOfWork, event: PaymentFailed) -> None:
     """The bank refused: the disbursement fails with the bank's reason and the application goes back to review
     (a task at its chain's last stage). A repeated event changes nothing."""
-    from autofin.origination import service as origination
-
-    if event.purpose != PAYMENT_PURPOSE:
+    found = _paying(uow, event)
+    if found is None:
         return
-    d = _by_instruction(uow, event.instruction_id)
-    if d is None or d.status != DisbursementStatus.PAYING:
-        return
-    application = uow.session.get(Application, d.application_id)
-    if application is None:
-        return
+    d, application = found
     before = _snapshot(d)
     d.status, d.open_application_id = DisbursementStatus.FAILED.value, None
     d.failure_reason = (event.reason or "failed")[:500]

@@ -3,6 +3,7 @@ page's special-business tab."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any, get_args
@@ -105,13 +106,15 @@ def special_fields(kind: str, business_date: date) -> list[FormField]:
 
 
 def apply_dialog(ctx: PageContext, data: dict[str, Any], kind: str, after: Callable[[], Any]) -> None:
-    """申请特殊业务 on the loan as the clerk saw it (its version: a change since then is a 409 in the dialog)."""
+    """申请特殊业务 on the loan as the clerk saw it (its version: a change since then is a 409 in the dialog). One
+    idempotency key per dialog: a second click on 提交 gets the request the first one opened, not a second one."""
     holder: dict[str, Any] = {}
+    key = f"console:{uuid.uuid4().hex}"
 
     def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
         def use_case(uow: UnitOfWork, actor: Actor) -> Any:
             command = APPLY_MODELS[kind](**command_values(values), loan_version=data["version"])
-            return special_service.APPLY[kind](uow, actor, data["id"], command)
+            return special_service.APPLY[kind](uow, actor, data["id"], command, idempotency_key=key)
 
         outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.special.applied"))
         if outcome.conflict and outcome.error is not None:
