@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, func, or_, select, type_coerce
-from sqlalchemy.exc import DBAPIError
 
 from autofin.db.paging import fetch_page
 from autofin.db.scoping import restrict
@@ -36,6 +35,7 @@ from autofin.servicing.models import (
     LoanTransaction,
 )
 from autofin.servicing.permissions import LOAN_VIEW
+from autofin.servicing.special.models import ClassificationChange
 
 BUCKETS = ("M0", "M1", "M2", "M3", "M4+")
 CLASSES = ("pass", "special_mention", "substandard", "doubtful", "loss")
@@ -132,19 +132,10 @@ def balance_summary(installments: Iterable[Any], credit: Decimal) -> dict[str, D
     }
 
 
-def classification_history(uow: UnitOfWork, loan_id: int) -> list[dict[str, Any]] | None:
-    """五级分类变动 of a loan, newest first (the caller has checked the loan is visible), or None where the
-    history table is not there (``servicing.special`` not installed in this database)."""
-    try:
-        from autofin.servicing.special.models import ClassificationChange
-    except ImportError:
-        return None
-    try:
-        with uow.session.begin_nested():
-            rows = list(uow.session.scalars(select(ClassificationChange).where(ClassificationChange.loan_id == loan_id)
-                                            .order_by(ClassificationChange.id.desc()).limit(200)))
-    except DBAPIError:
-        return None
+def classification_history(uow: UnitOfWork, loan_id: int) -> list[dict[str, Any]]:
+    """五级分类变动 of a loan, newest first (the caller has checked the loan is visible)."""
+    rows = uow.session.scalars(select(ClassificationChange).where(ClassificationChange.loan_id == loan_id)
+                               .order_by(ClassificationChange.id.desc()).limit(200))
     return [{"id": r.id, "date": r.business_date, "from": r.from_class, "to": r.to_class, "source": r.source,
              "reason": r.reason, "by": r.actor_id, "at": r.created_at} for r in rows]
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from autofin.kernel.events import subscribe
 from autofin.origination import events
-from autofin.origination.contracts.events import ContractSigned
 from autofin.origination.partners import service
 
 _EVENTS: dict[type[Any], str] = {
@@ -15,17 +14,11 @@ _EVENTS: dict[type[Any], str] = {
     events.ApplicationRejected: "rejected",
     events.ApplicationReturned: "returned",
     events.ApplicationExpired: "expired",
-    ContractSigned: "contracted",
+    events.ApplicationWithdrawn: "withdrawn",
+    events.ApplicationContracted: "contracted",  # disbursing hears ContractSigned and moves the application
+    events.DisbursementPaid: "disbursed",
+    events.DisbursementFailed: "disbursement_failed",
 }
-# status changes that come with origination's later stages (contract, disbursement), where those events exist
-for _name, _label in (
-    ("ApplicationWithdrawn", "withdrawn"),
-    ("ApplicationContracted", "contracted"),
-    ("DisbursementPaid", "disbursed"),
-    ("DisbursementFailed", "disbursement_failed"),
-):
-    if hasattr(events, _name):
-        _EVENTS[getattr(events, _name)] = _label
 
 
 def _handler(name: str) -> Any:

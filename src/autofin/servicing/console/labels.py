@@ -108,8 +108,6 @@ LABELS: dict[str, tuple[str, str]] = {
                                 "later ones are re-allocated in date order."),
     "servicing.reason": ("原因", "Reason"),
     "servicing.reversed": ("已冲正", "Reversed"),
-    "servicing.history_missing": ("分类历史暂不可用（尚未提供分类历史记录）。",
-                                  "Classification history is not available yet (no history is recorded)."),
     "servicing.source.eod": ("日终按逾期天数自动调整", "End of day, by days past due"),
     "servicing.source.restructure": ("重组", "Restructuring"),
     "servicing.source.manual": ("人工重分类", "Manual reclassification"),

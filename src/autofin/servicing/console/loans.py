@@ -172,9 +172,7 @@ def transaction_rows(transactions: list[Any]) -> list[dict[str, Any]]:
     } for x in transactions]
 
 
-def history_rows(history: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    if history is None:
-        return None
+def history_rows(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"id": h["id"], "at": fmt_date(h["date"]), "from": label_of("servicing.class", h["from"]),
              "to": label_of("servicing.class", h["to"]), "reason": h["reason"] or label_of("servicing.source",
                                                                                          h["source"]),
@@ -255,13 +253,9 @@ def loan_page(ctx: PageContext) -> None:
         with ui.tab_panel(tx_tab).style("padding: 8px 0 0 0"):
             transactions_panel(ctx, data)
         with ui.tab_panel(history_tab).style("padding: 8px 0 0 0"):
-            history = data["history"]
-            if history is None:
-                ui.label(t("servicing.history_missing")).classes("text-grey-7").props('data-testid="history-missing"')
-            else:
-                simple_table([("at", "servicing.changed_at", "left"), ("from", "servicing.from_class", "left"),
-                              ("to", "servicing.to_class", "left"), ("reason", "servicing.reason", "left"),
-                              ("by", "servicing.changed_by", "left")], history, "classification-history")
+            simple_table([("at", "servicing.changed_at", "left"), ("from", "servicing.from_class", "left"),
+                          ("to", "servicing.to_class", "left"), ("reason", "servicing.reason", "left"),
+                          ("by", "servicing.changed_by", "left")], data["history"], "classification-history")
         with ui.tab_panel(payoff_tab).style("padding: 8px 0 0 0"):
             payoff_panel(ctx, data)
         with ui.tab_panel(special_tab).style("padding: 8px 0 0 0"):
