@@ -23,7 +23,7 @@ from autofin.bootstrap import App
 from autofin.console import i18n
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
-from autofin.kernel.errors import AuthenticationFailed, DomainError, FieldError, Text, ValidationFailed
+from autofin.kernel.errors import AuthenticationFailed, Conflict, DomainError, FieldError, Text, ValidationFailed
 
 log = logging.getLogger("autofin.console")
 
@@ -100,6 +100,22 @@ class SessionEnded(Exception):
     """The stored token no longer names a live session (expired, revoked, user disabled)."""
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a use case answered in the console: its result, or the refusal (``conflict`` when it was a 409)."""
+
+    result: Any = None
+    error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def conflict(self) -> bool:
+        return isinstance(self.error, Conflict)
+
+
 @dataclass
 class PageContext:
     """What a page needs to act: the App, the stored token, and the Actor resolved for this page load."""
@@ -132,19 +148,18 @@ class PageContext:
         self.actor = actor
         return actor
 
-    def call(
+    def attempt(
         self,
-        use_case: Callable[[UnitOfWork, Actor], T],
+        use_case: Callable[[UnitOfWork, Actor], Any],
         *,
         fields: dict[str, Any] | None = None,
         success: str | None = None,
-    ) -> T | None:
-        """Run one use case for the current actor in its own transaction.
+    ) -> Outcome:
+        """Run one use case for the current actor in its own transaction and say how it went.
 
         A DomainError becomes a notification in the user's language (and, given ``fields`` — a mapping of field
-        name to input element — an error under each named field); nothing is committed then. The result is
-        returned, or None when the use case was refused.
-        """
+        name to input element — an error under each named field); nothing is committed then. The outcome carries
+        the result or the refusal, so a page can also show a refusal in place (e.g. a 409 banner)."""
         if fields:
             clear_field_errors(fields)
         try:
@@ -154,20 +169,31 @@ class PageContext:
                 uow.commit()
         except SessionEnded:
             end_session()
-            return None
+            return Outcome(error=DomainError("session.ended", Text("The session ended.", "会话已结束。")))
         except DomainError as exc:
             show_domain_error(exc, fields)
-            return None
+            return Outcome(error=exc)
         except ValidationError as exc:
-            show_domain_error(validation_failed(exc), fields)
-            return None
+            failure = validation_failed(exc)
+            show_domain_error(failure, fields)
+            return Outcome(error=failure)
         except Exception:
             log.exception("console action failed")
             ui.notify(i18n.t("common.unexpected_error"), type="negative")
-            return None
+            return Outcome(error=DomainError("console.unexpected", Text("The action failed.", "操作失败。")))
         if success:
             ui.notify(success, type="positive")
-        return result
+        return Outcome(result=result)
+
+    def call(
+        self,
+        use_case: Callable[[UnitOfWork, Actor], T],
+        *,
+        fields: dict[str, Any] | None = None,
+        success: str | None = None,
+    ) -> T | None:
+        """:meth:`attempt`, for callers that only need the result (None when the use case was refused)."""
+        return cast("T | None", self.attempt(use_case, fields=fields, success=success).result)
 
     def read(self, query: Callable[[UnitOfWork, Actor], T], default: Any) -> T:
         """Run a read-only query for the current actor; on a refusal show it and return ``default``."""

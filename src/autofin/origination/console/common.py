@@ -134,15 +134,16 @@ def _clear(fields: dict[str, Any] | None) -> None:
 def run(ctx: PageContext, use_case: Any, fields: dict[str, Any] | None = None) -> tuple[Any, DomainError | None]:
     """Run a use case in its own transaction; answer ``(result, None)`` or ``(None, the refusal)`` — the refusal
     is shown (field errors under ``fields``) and nothing is committed."""
-    _clear(fields)
-    return _settle(_transaction(ctx, use_case), fields)
+    outcome = ctx.attempt(use_case, fields=fields)
+    return outcome.result, outcome.error
 
 
 async def run_in_thread(
     ctx: PageContext, use_case: Any, fields: dict[str, Any] | None = None
 ) -> tuple[Any, DomainError | None]:
     """:func:`run` on a worker thread, for use cases that run an event loop of their own (pyHanko's signer) or
-    take long; the page stays responsive."""
+    take long; the page stays responsive. The refusal is shown back on the page's own task (:func:`_settle`), since
+    a notification cannot be raised from the worker thread."""
     _clear(fields)
     outcome = await background.io_bound(_transaction, ctx, use_case)
     if outcome is None:  # the server is shutting down

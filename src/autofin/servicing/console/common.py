@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from nicegui import ui
-from pydantic import ValidationError
 
 from autofin.console import i18n
 from autofin.console.i18n import t
-from autofin.console.session import (
-    PageContext,
-    SessionEnded,
-    clear_field_errors,
-    end_session,
-    show_domain_error,
-    validation_failed,
-)
-from autofin.db.uow import UnitOfWork
-from autofin.kernel.actor import Actor
-from autofin.kernel.errors import Conflict, DomainError, Text
+from autofin.kernel.errors import DomainError
 
 log = logging.getLogger("autofin.console")
 
@@ -74,51 +62,6 @@ def figure_card(title: str, value: str, testid: str, *, color: str = "primary") 
     with ui.card().classes("min-w-[10rem] flex-1 q-pa-sm").props("flat bordered"):
         ui.label(title).classes("text-grey-7 text-xs")
         return ui.label(value).classes(f"text-h6 text-weight-bold text-{color}").props(f'data-figure="{testid}"')
-
-
-@dataclass
-class Outcome:
-    """What a use case answered: its result, or the refusal (``conflict`` when it was a 409)."""
-
-    result: Any = None
-    error: DomainError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def conflict(self) -> bool:
-        return isinstance(self.error, Conflict)
-
-
-def attempt(ctx: PageContext, use_case: Callable[[UnitOfWork, Actor], Any], *,
-            fields: dict[str, Any] | None = None, success: str | None = None) -> Outcome:
-    """Like ``PageContext.call``, but the caller also learns what the refusal was, to show it in place."""
-    if fields:
-        clear_field_errors(fields)
-    try:
-        with ctx.autofin.uow() as uow:
-            actor = ctx.resolve(uow)
-            result = use_case(uow, actor)
-            uow.commit()
-    except SessionEnded:
-        end_session()
-        return Outcome()
-    except DomainError as exc:
-        show_domain_error(exc, fields)
-        return Outcome(error=exc)
-    except ValidationError as exc:
-        failure = validation_failed(exc)
-        show_domain_error(failure, fields)
-        return Outcome(error=failure)
-    except Exception:
-        log.exception("console action failed")
-        ui.notify(t("common.unexpected_error"), type="negative")
-        return Outcome(error=DomainError("console.unexpected", Text("Unexpected error", "意外错误")))
-    if success:
-        ui.notify(success, type="positive")
-    return Outcome(result=result)
 
 
 def conflict_banner(error: DomainError, on_reload: Callable[[], Any]) -> None:

@@ -28,8 +28,6 @@ from autofin.kernel.actor import Actor
 from autofin.servicing import dashboard, service
 from autofin.servicing import permissions as perm
 from autofin.servicing.console.common import (
-    Outcome,
-    attempt,
     conflict_banner,
     figure_card,
     label_of,
@@ -302,7 +300,7 @@ def payoff_panel(ctx: PageContext, data: dict[str, Any]) -> None:
             day.error = t("servicing.bad_date")
             return
         day.error = None
-        answer = attempt(ctx, lambda uow, actor: service.payoff_quote(uow, actor, data["id"], on),
+        answer = ctx.attempt(lambda uow, actor: service.payoff_quote(uow, actor, data["id"], on),
                          fields={"date": day})
         result.clear()
         if not answer.ok:
@@ -328,7 +326,7 @@ def record_dialog(ctx: PageContext, data: dict[str, Any], after: Callable[[], An
                                       reference=values["reference"] or "", version=data["version"])
             return service.record_repayment(uow, actor, data["id"], command)
 
-        outcome: Outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.recorded"))
+        outcome = ctx.attempt(use_case, fields=inputs, success=t("servicing.recorded"))
         if outcome.conflict and outcome.error is not None:
             box = holder["box"]
             box.clear()
@@ -362,7 +360,7 @@ def reverse_dialog(ctx: PageContext, row: dict[str, Any], after: Callable[[], An
             command = ReversalCreate(reason=values["reason"] or "")
             return service.reverse_transaction(uow, actor, int(row["id"]), command.reason)
 
-        outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.reversed"))
+        outcome = ctx.attempt(use_case, fields=inputs, success=t("servicing.reversed"))
         if outcome.ok:
             after()
         return outcome.ok
@@ -376,7 +374,7 @@ def confirm_dialog(ctx: PageContext, row: dict[str, Any], after: Callable[[], An
     """复核: the second person confirms a pending repayment; it is allocated and booked."""
 
     def yes() -> None:
-        outcome = attempt(ctx, lambda uow, actor: service.confirm_repayment(uow, actor, int(row["id"])),
+        outcome = ctx.attempt(lambda uow, actor: service.confirm_repayment(uow, actor, int(row["id"])),
                           success=t("servicing.confirmed"))
         if outcome.ok or outcome.conflict:
             after()

@@ -31,7 +31,7 @@ from autofin.kernel.actor import Actor
 from autofin.kernel.errors import DomainError, invalid
 from autofin.servicing import dashboard, service
 from autofin.servicing import permissions as perm
-from autofin.servicing.console.common import attempt, label_of, log, money, simple_table
+from autofin.servicing.console.common import label_of, log, money, simple_table
 from autofin.servicing.dashboard import LoanFilter
 from autofin.servicing.payments import debit, refunds, statements
 from autofin.servicing.payments.debit import debit_runs
@@ -209,7 +209,7 @@ def statements_page(ctx: PageContext) -> None:
                                   f"找不到合同号为 {wanted} 的贷款（或无权查看）。", "servicing.statement.invalid")
                 return statements.match_line(uow, actor, int(row["id"]), loan.id, row["version"])
 
-            outcome = attempt(ctx, use_case, fields={"contract_no": inputs["contract_no"], "loan_id":
+            outcome = ctx.attempt(use_case, fields={"contract_no": inputs["contract_no"], "loan_id":
                                                      inputs["contract_no"]}, success=t("servicing.statement.matched"))
             if outcome.ok or outcome.conflict:
                 queue.refresh()
@@ -221,7 +221,7 @@ def statements_page(ctx: PageContext) -> None:
 
     def ignore_dialog(row: dict[str, Any]) -> None:
         def submit(values: dict[str, Any], inputs: dict[str, Any]) -> bool:
-            outcome = attempt(ctx, lambda uow, actor: statements.ignore_line(uow, actor, int(row["id"]),
+            outcome = ctx.attempt(lambda uow, actor: statements.ignore_line(uow, actor, int(row["id"]),
                                                                              values["note"] or "", row["version"]),
                               fields=inputs, success=t("common.done"))
             if outcome.ok or outcome.conflict:
@@ -295,7 +295,7 @@ def refund_dialog(ctx: PageContext, data: dict[str, Any], after: Callable[[], An
                               "servicing.refund.invalid")
             return refunds.request_refund(uow, actor, data["id"], amount, int(card), values["reason"] or "")
 
-        outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.refund.requested"))
+        outcome = ctx.attempt(use_case, fields=inputs, success=t("servicing.refund.requested"))
         if outcome.ok:
             after()
         return outcome.ok
@@ -339,7 +339,7 @@ def refunds_page(ctx: PageContext) -> None:
             if not approve and not values["note"]:
                 inputs["note"].error = t("common.required")
                 return False
-            outcome = attempt(ctx, lambda uow, actor: refunds.review_refund(
+            outcome = ctx.attempt(lambda uow, actor: refunds.review_refund(
                 uow, actor, int(row["id"]), approve, values["note"] or "", row["version"]), fields=inputs,
                 success=t("servicing.special.approved" if approve else "servicing.special.rejected"))
             if outcome.ok or outcome.conflict:

@@ -27,7 +27,7 @@ from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import Actor
 from autofin.servicing import permissions as perm
 from autofin.servicing import service
-from autofin.servicing.console.common import attempt, conflict_banner, label_of, money, query_int, reopen
+from autofin.servicing.console.common import conflict_banner, label_of, money, query_int, reopen
 from autofin.servicing.dashboard import CLASSES
 from autofin.servicing.special import schemas as special_schemas
 from autofin.servicing.special import service as special_service
@@ -116,7 +116,7 @@ def apply_dialog(ctx: PageContext, data: dict[str, Any], kind: str, after: Calla
             command = APPLY_MODELS[kind](**command_values(values), loan_version=data["version"])
             return special_service.APPLY[kind](uow, actor, data["id"], command, idempotency_key=key)
 
-        outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.special.applied"))
+        outcome = ctx.attempt(use_case, fields=inputs, success=t("servicing.special.applied"))
         if outcome.conflict and outcome.error is not None:
             holder["box"].clear()
             with holder["box"]:
@@ -173,7 +173,7 @@ def review_dialog(ctx: PageContext, row: dict[str, Any], after: Callable[[], Any
                                                     version=row["version"])
             return special_service.review_request(uow, actor, int(row["id"]), command)
 
-        outcome = attempt(ctx, use_case, fields=inputs, success=t(f"servicing.special.{decision}d"))
+        outcome = ctx.attempt(use_case, fields=inputs, success=t(f"servicing.special.{decision}d"))
         if outcome.ok or outcome.conflict:
             after()
         return outcome.ok or outcome.conflict
@@ -193,7 +193,7 @@ def cancel_special_dialog(ctx: PageContext, row: dict[str, Any], after: Callable
             command = special_schemas.CancelCommand(reason=values["reason"] or "", version=row["version"])
             return special_service.cancel_request(uow, actor, int(row["id"]), command.reason, command.version)
 
-        outcome = attempt(ctx, use_case, fields=inputs, success=t("servicing.special.cancelled"))
+        outcome = ctx.attempt(use_case, fields=inputs, success=t("servicing.special.cancelled"))
         if outcome.ok or outcome.conflict:
             after()
         return outcome.ok or outcome.conflict
@@ -205,7 +205,7 @@ def cancel_special_dialog(ctx: PageContext, row: dict[str, Any], after: Callable
 
 def execute_special(ctx: PageContext, row: dict[str, Any], after: Callable[[], Any]) -> None:
     def yes() -> None:
-        outcome = attempt(ctx, lambda uow, actor: special_service.execute_request(uow, actor, int(row["id"]),
+        outcome = ctx.attempt(lambda uow, actor: special_service.execute_request(uow, actor, int(row["id"]),
                                                                                   row["version"]),
                           success=t("servicing.special.executed"))
         if outcome.ok or outcome.conflict:
