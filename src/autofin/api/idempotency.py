@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from autofin.api.problems import problem
 from autofin.kernel.errors import Text
@@ -17,7 +19,22 @@ HEADER = "idempotency-key"
 PARTNER_API = "/api/v1/partner/"  # second-party intake: origination/partners/api.py handles the key itself
 
 
-class IdempotencyMiddleware(BaseHTTPMiddleware):
+class IdempotencyMiddleware:
+    """Only a POST carrying an ``Idempotency-Key`` goes through the keyed handling below; every other request passes
+    straight on, without the extra task and memory streams a ``BaseHTTPMiddleware`` costs on each request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.keyed = _KeyedIdempotency(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and HEADER in Headers(scope=scope):
+            await self.keyed(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+class _KeyedIdempotency(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         key = request.headers.get(HEADER)
         if request.method != "POST" or key is None or not request.url.path.startswith("/api/"):

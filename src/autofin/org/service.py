@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from autofin.audit import service as audit
@@ -150,14 +150,25 @@ def active_user_ids_with_permission(
     return sorted(set(uow.session.scalars(statement)))
 
 
-def permissions_of(user: User) -> frozenset[str]:
-    """The union of the permissions of the user's roles; the built-in admin role holds every declared one."""
-    codes: set[str] = set()
-    for role in user.roles:
-        if role.code == ADMIN_ROLE and role.builtin:
-            codes |= {p.code for p in all_permissions()}
-        codes |= set(role.permissions)
+def permissions_of(user: User, granted: Iterable[str] | None = None) -> frozenset[str]:
+    """The union of the permissions of the user's roles; the built-in admin role holds every declared one.
+
+    ``granted``: the codes of the user's roles when already read (:func:`_granted_codes`) instead of from each
+    role's loaded permission rows.
+    """
+    codes = set(granted) if granted is not None else {code for role in user.roles for code in role.permissions}
+    if any(role.code == ADMIN_ROLE and role.builtin for role in user.roles):
+        codes |= {p.code for p in all_permissions()}
     return frozenset(codes)
+
+
+def _granted_codes(uow: UnitOfWork, user: User) -> list[str]:
+    """The permission codes of the user's roles, read as plain values: resolving the actor runs on every request,
+    and loading each role's permission rows as ORM objects (over a hundred for the admin role) was most of it."""
+    role_ids = [role.id for role in user.roles]
+    if not role_ids:
+        return []
+    return list(uow.session.scalars(select(RolePermission.permission).where(RolePermission.role_id.in_(role_ids))))
 
 
 def scope_of(uow: UnitOfWork, user: User) -> DataScope:
@@ -205,7 +216,7 @@ def actor_for_user(
         return RestrictedActor(**common, pending=pending)
     return Actor(
         **common,
-        permissions=permissions_of(user),
+        permissions=permissions_of(user, _granted_codes(uow, user)),
         scope=scope_of(uow, user),
         is_superuser=user.is_superuser,
     )
@@ -366,7 +377,10 @@ def actor_for_token(
     now = utcnow()
     idle = timedelta(minutes=_settings(uow).session_idle_minutes)
     session = uow.session.execute(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token))
+        select(UserSession)
+        .where(UserSession.token_hash == _token_hash(token))
+        # the roles' permission rows are read as plain codes by actor_for_user, not loaded as objects
+        .options(joinedload(UserSession.user).selectinload(User.roles).lazyload(Role.permission_rows))
     ).scalar_one_or_none()
     if session is None or not _session_alive(session, now, idle) or not session.user.active:
         raise errors.session_invalid()

@@ -590,16 +590,18 @@ def submit_application(
     if application.status not in EDITABLE:
         raise errors.wrong_status(application.status, "draft or returned", "submit it", "提交")
     vehicle = vehicles.get_vehicle(uow, SYSTEM, application.vehicle_id)
+    # Read the applicant before the blacklist check and hold it: the session keeps only objects still referenced,
+    # so the check's own look-up of the applicant is then answered without a second SELECT.
+    try:
+        customer = customers.get_customer(uow, SYSTEM, application.applicant_id)
+    except DomainError:
+        customer = None
     hits = _blacklist_hits(uow, application, vehicle.vin)
     if hits:
         raise errors.applicant_blacklisted(hits, application.id, application.number or "")
     product_version = _active_version(uow, SYSTEM, application.product_code)
     if product_version.id != application.product_version_id:
         application.product_version_id, application.product_version = product_version.id, product_version.number
-    try:
-        customer = customers.get_customer(uow, SYSTEM, application.applicant_id)
-    except DomainError:
-        customer = None
     if customer is None:
         results = [
             checks_module.CheckResult(

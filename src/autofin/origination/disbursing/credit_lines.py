@@ -255,9 +255,16 @@ def record_drawn(uow: UnitOfWork, credit_line_id: int, amount: Decimal) -> None:
 # ---- submission checks ------------------------------------------------------------------------------------------
 
 
+def _submitted_line(ctx: Any) -> CreditLine | None:
+    """The line the submitted application draws on, read once per submission: both checks below need it."""
+    if "credit_line" not in ctx.facts:
+        ctx.facts["credit_line"] = drawdown_line(ctx.uow, ctx.application.id)
+    return ctx.facts["credit_line"]  # type: ignore[no-any-return]
+
+
 def credit_line_check(ctx: Any) -> list[checks.CheckResult]:
     """At submission, a drawdown must fit its line (declined otherwise); other applications pass silently."""
-    line = drawdown_line(ctx.uow, ctx.application.id)
+    line = _submitted_line(ctx)
     if line is None:
         return []
     view = view_of(ctx.uow, line)
@@ -285,7 +292,7 @@ _standard_in_flight = checks.in_flight_check
 def in_flight_check(ctx: Any) -> list[checks.CheckResult]:
     """The standard in-flight check, except that a drawdown does not collide with its own line's request or the
     line's other drawdowns (a line exists to be drawn on more than once)."""
-    line = drawdown_line(ctx.uow, ctx.application.id)
+    line = _submitted_line(ctx)
     if line is None:
         return _standard_in_flight(ctx)
     family = set(ctx.uow.session.execute(
