@@ -43,7 +43,7 @@ def simulate(file: FileArgument) -> None:
 @eod_app.command("run")
 def eod_run(
     on: Annotated[str | None, typer.Option("--date", help="business date YYYY-MM-DD (default: the next one)")] = None,
-    partitions: Annotated[int, typer.Option(help="loan-id range partitions")] = 4,
+    partitions: Annotated[int, typer.Option(help="loan-id range partitions (at least one per 20,000 loans)")] = 4,
     threads: Annotated[int | None, typer.Option(
         min=1, help="partitions run at once in this process on PostgreSQL (default AUTOFIN_BATCH_THREADS)")] = None,
 ) -> None:

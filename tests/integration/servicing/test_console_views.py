@@ -142,9 +142,9 @@ def test_the_queue_lists_pending_repayments_of_visible_loans_until_they_are_conf
 
 
 @pytest.fixture()
-def failing_penalty() -> Iterator[None]:
+def failing_delinquency() -> Iterator[None]:
     def fail(step: str, partition: int) -> None:
-        if step == "penalty" and partition == 1:
+        if step == "delinquency" and partition == 1:
             raise RuntimeError("disk full")
 
     runner.FAIL_HOOK = fail
@@ -153,7 +153,7 @@ def failing_penalty() -> Iterator[None]:
 
 
 def test_a_failed_run_reports_the_step_and_the_loans_it_did_not_finish_then_the_rerun_shows_all_done(
-        app_ctx: App, book: dict, failing_penalty: None) -> None:
+        app_ctx: App, book: dict, failing_delinquency: None) -> None:
     day = AS_OF + timedelta(days=1)
     with pytest.raises(RuntimeError):
         runner.run_eod(app_ctx, SYSTEM, day, partitions=2)
@@ -163,9 +163,9 @@ def test_a_failed_run_reports_the_step_and_the_loans_it_did_not_finish_then_the_
         detail = dashboard.eod_run_detail(uow, SYSTEM, runs[0].id)
         assert detail is not None
         states = {s.step: s.status for s in detail.steps}
-        assert states["mark_overdue"] == "done" and states["penalty"] == "failed"
+        assert states["mark_overdue"] == states["interest_accrual"] == "done" and states["delinquency"] == "failed"
         assert states["postings"] == "waiting"
-        assert detail.failed_step == "penalty" and detail.failed_range == (book["m3"], book["m4"])
+        assert detail.failed_step == "delinquency" and detail.failed_range == (book["m3"], book["m4"])
         assert detail.failed_count == 2 and [c for _id, c in detail.failed_loans] == ["HT-M3", "HT-M4"]
         assert dashboard.eod_run_detail(uow, viewer(10), runs[0].id).failed_loans == []  # type: ignore[union-attr]
         assert dashboard.partition_count(runs[0]) == 2

@@ -3,12 +3,13 @@ the configurable step list; EOD twice = once and crash-and-rerun = uninterrupted
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text
 from tests.integration.servicing.payments_world import OWNER, borrower, inbox, open_loan, set_parameter
 
 from autofin.bootstrap import App
@@ -17,7 +18,7 @@ from autofin.kernel.errors import Conflict, ValidationFailed
 from autofin.servicing import service
 from autofin.servicing.eod import runner
 from autofin.servicing.eod import warnings as eod_warnings
-from autofin.servicing.models import DailyAccrual, EodRun, Installment, LoanAccount
+from autofin.servicing.models import DailyAccrual, EodRun, EodStepProgress, Installment, LoanAccount
 from autofin.servicing.payments import debit
 from autofin.servicing.payments.models import DebitAttempt
 
@@ -64,7 +65,8 @@ def snapshot(app: App) -> dict[str, Any]:
 DAYS = (date(2025, 2, 14), date(2025, 2, 15), date(2025, 2, 16), date(2025, 3, 16))
 
 
-def run_days(app: App, crash: tuple[date, str, int] | None = None) -> None:
+def run_days(app: App, crash: tuple[date, str, int] | None = None,
+             after_crash: Callable[[], None] | None = None) -> None:
     for day in DAYS:
         if crash is not None and crash[0] == day:
             def hook(step: str, partition: int) -> None:
@@ -79,6 +81,8 @@ def run_days(app: App, crash: tuple[date, str, int] | None = None) -> None:
                 runner.FAIL_HOOK = None
             with app.uow() as uow:
                 assert service.last_business_date(uow) != day  # not advanced
+            if after_crash is not None:
+                after_crash()
         assert runner.run_eod(app, SYSTEM, day, partitions=3).status == "succeeded"
 
 
@@ -108,27 +112,45 @@ def test_running_a_date_twice_changes_nothing_the_second_time(app_ctx: App) -> N
     assert snapshot(app_ctx) == once
 
 
-@pytest.mark.parametrize("crash", [(date(2025, 2, 14), "direct_debit", 1), (date(2025, 2, 16), "warnings", 1),
-                                   (date(2025, 2, 16), "subledger_check", 0),
-                                   (date(2025, 3, 16), "classification", 1)])
-def test_a_crash_mid_step_then_a_rerun_ends_as_an_uninterrupted_run(app_ctx: App,
-                                                                   crash: tuple[date, str, int]) -> None:
+def crashed_and_resumed_equals_uninterrupted(app: App, crash: tuple[date, str, int],
+                                             after_crash: Callable[[], None] | None = None) -> None:
     from tests.conftest import _empty_all_tables
 
-    world(app_ctx)
-    run_days(app_ctx)
-    uninterrupted = snapshot(app_ctx)
-    _empty_all_tables(app_ctx)
+    world(app)
+    run_days(app)
+    uninterrupted = snapshot(app)
+    _empty_all_tables(app)
     from autofin.domains import domain_modules
 
-    with app_ctx.uow() as uow:
+    with app.uow() as uow:
         for module in domain_modules("seed"):
             module.seed(uow)
         uow.commit()
-    world(app_ctx)
-    run_days(app_ctx, crash)
-    resumed = snapshot(app_ctx)
-    assert resumed == uninterrupted
+    world(app)
+    run_days(app, crash, after_crash)
+    assert snapshot(app) == uninterrupted
+
+
+@pytest.mark.parametrize("crash", [(date(2025, 2, 14), "direct_debit", 1), (date(2025, 2, 16), "warnings", 1),
+                                   (date(2025, 2, 16), "subledger_check", 0), (date(2025, 2, 16), "penalty", 1),
+                                   (date(2025, 3, 16), "classification", 1)])
+def test_a_crash_mid_step_then_a_rerun_ends_as_an_uninterrupted_run(app_ctx: App,
+                                                                   crash: tuple[date, str, int]) -> None:
+    crashed_and_resumed_equals_uninterrupted(app_ctx, crash)
+
+
+def test_a_pass_of_which_a_run_recorded_only_some_steps_runs_the_rest_once(app_ctx: App) -> None:
+    """A run begun by a version that ran the installment steps one by one may have recorded a partition's
+    mark_overdue but not its penalty and interest: the resumed pass runs those two and records each once."""
+    def forget_the_later_installment_steps_of_partition_0() -> None:
+        with app_ctx.uow() as uow:
+            uow.session.execute(delete(EodStepProgress).where(
+                EodStepProgress.partition == 0, EodStepProgress.step.in_(("penalty", "interest_accrual")),
+                EodStepProgress.run_id == select(func.max(EodRun.id)).scalar_subquery()))
+            uow.commit()
+
+    crashed_and_resumed_equals_uninterrupted(app_ctx, (date(2025, 2, 16), "delinquency", 1),
+                                             forget_the_later_installment_steps_of_partition_0)
 
 
 def test_provisions_follow_the_class_rates_of_the_config_centre(app_ctx: App) -> None:
@@ -178,12 +200,24 @@ def test_the_steps_can_be_configured_but_not_reordered(app_ctx: App) -> None:
     steps = ["mark_overdue", "penalty", "interest_accrual", "delinquency", "classification", "postings"]
     set_parameter(app_ctx, "servicing.eod.steps", steps)
     result = runner.run_eod(app_ctx, SYSTEM, date(2025, 2, 14))
-    assert list(result.seconds) == steps
+    # the installment steps run together in one pass over the installments, the others one by one
+    assert list(result.seconds) == ["mark_overdue + penalty + interest_accrual", *steps[3:]]
     assert snapshot(app_ctx)["attempts"] == []
     for wrong in (["postings", "penalty"], ["mark_overdue", "no_such_step"], [], ["penalty", "penalty"]):
         with pytest.raises(ValidationFailed) as caught:
             runner.run_eod(app_ctx, SYSTEM, date(2025, 2, 15), steps=wrong)
         assert caught.value.code == "servicing.eod.steps_invalid"
+
+
+def test_an_installment_step_left_out_of_the_pass_changes_nothing_of_its_own(app_ctx: App) -> None:
+    world(app_ctx)
+    steps = ["mark_overdue", "interest_accrual", "delinquency"]
+    assert runner.run_eod(app_ctx, SYSTEM, date(2025, 3, 20), steps=steps).status == "succeeded"
+    state = snapshot(app_ctx)
+    statuses = {status for _loan, _number, status, _penalty, _interest in state["installments"]}
+    assert "overdue" in statuses  # the overdue step ran in the pass …
+    assert all(penalty == 0 for *_rest, penalty, _interest in state["installments"])  # … the penalty did not
+    assert {kind for _loan, _day, kind, _amount in state["accruals"]} == {"interest"}
 
 
 def test_a_warning_rule_registered_by_another_domain_runs_in_every_partition(app_ctx: App) -> None:

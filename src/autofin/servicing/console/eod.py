@@ -29,6 +29,7 @@ from autofin.servicing import dashboard, service
 from autofin.servicing import permissions as perm
 from autofin.servicing.console.common import label_of, simple_table
 from autofin.servicing.eod import runner
+from autofin.servicing.eod.steps import STEP_JOINER
 
 
 # ------------------------------------------------------------------------------------------------ end of day
@@ -132,7 +133,9 @@ async def eod_page(ctx: PageContext) -> None:
             return
         total = state["total"] or 1
         bar.value = state["done"] / total
-        progress_label.text = f"{label_of('servicing.step', state['step'])} · {state['done']}/{state['total']}"
+        names = str(state["step"]).split(STEP_JOINER)  # a pass may run several steps at once
+        steps = STEP_JOINER.join(label_of("servicing.step", name) for name in names)
+        progress_label.text = f"{steps} · {state['done']}/{state['total']}"
 
     ui.timer(0.5, tick)
 
