@@ -30,6 +30,8 @@ def scratch_client(web_app, client):
         calls.append(widget.name)
         if widget.name == "slow":
             slow_gate.wait(5)
+        if widget.name == "crash":
+            raise RuntimeError("lost the database connection")
         if widget.name == "taken":
             taken = Text("That name is taken; choose another.", "该名称已被占用，请换一个。")
             raise Conflict("scratch.widget.taken", taken)
@@ -144,3 +146,13 @@ def test_a_refused_create_is_replayed_rather_than_tried_again(scratch_client):
     replay = scratch_client.post("/api/v1/scratch/widgets", json={"name": "taken", "size": 1}, headers=headers)
     assert replay.headers.get("idempotent-replayed") == "true"  # a 4xx is an answer too: replayed, not redone
     assert calls == ["taken"]
+
+
+def test_a_create_that_failed_on_our_side_may_be_retried_with_the_same_key(scratch_client):
+    headers = {"Idempotency-Key": "key-5"}
+    first = scratch_client.post("/api/v1/scratch/widgets", json={"name": "crash", "size": 1}, headers=headers)
+    assert first.status_code == 500
+    again = scratch_client.post("/api/v1/scratch/widgets", json={"name": "crash", "size": 1}, headers=headers)
+    # tried again (not refused as "still in progress" until the key expires, nor replayed)
+    assert again.status_code == 500 and again.headers.get("idempotent-replayed") is None
+    assert calls == ["crash", "crash"]

@@ -73,7 +73,11 @@ class _KeyedIdempotency(BaseHTTPMiddleware):
                 media_type=claim.content_type, headers={"Idempotent-Replayed": "true"},
             )
         assert claim.record_id is not None  # noqa: S101 - a claimed key always has its record
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except BaseException:  # an unhandled error (answered 500 further out): the client may retry with the key
+            await run_in_threadpool(idempotency.release, factory, claim.record_id)
+            raise
         chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
         content = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
         if response.status_code >= 500:
