@@ -8,7 +8,10 @@ from tests.integration.origination.world import application_command, build_world
 
 from autofin.kernel.actor import SYSTEM
 from autofin.origination import service
-from autofin.origination.borrower_status import LIMITER_KEY, TRIES_PER_MINUTE
+from autofin.origination.borrower_status import TRIES_PER_MINUTE
+from autofin.origination.partners.api import limiter_key
+
+LIMITER_KEY = limiter_key("status")
 
 URL = "/api/v1/public/application-status"
 PHONE = "13900000001"

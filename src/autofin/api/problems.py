@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from autofin.kernel.errors import DomainError, Text
+from autofin.kernel.errors import DomainError, RateLimited, Text
 
 log = logging.getLogger("autofin.api")
 PROBLEM_JSON = "application/problem+json"
@@ -76,12 +76,20 @@ def _field_errors(exc: RequestValidationError, language: str) -> list[dict[str, 
     return errors
 
 
+def problem_of(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem+json answer to a refusal, with its field errors; a rate limit adds ``Retry-After``."""
+    language = language_of(request)
+    errors = [{"field": e.field, "message": e.message.in_language(language)} for e in exc.errors]
+    response = problem(request, exc.status, exc.code, exc.title, exc.message, errors)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        language = language_of(request)
-        errors = [{"field": e.field, "message": e.message.in_language(language)} for e in exc.errors]
-        return problem(request, exc.status, exc.code, exc.title, exc.message, errors)
+        return problem_of(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

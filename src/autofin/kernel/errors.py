@@ -82,6 +82,17 @@ class AccountLocked(DomainError):
     title = Text("Account locked", "账户已锁定")
 
 
+@dataclass
+class RateLimited(DomainError):
+    """More requests in the last minute than a limit allows; ``retry_after`` seconds until a token is back (the
+    API answers 429 with a ``Retry-After`` header)."""
+
+    retry_after: int = 1
+
+    status = 429
+    title = Text("Too many requests", "请求过于频繁")
+
+
 def invalid(field_name: str, en: str, zh: str, code: str = "validation.invalid") -> ValidationFailed:
     """A one-field validation error, the most common kind."""
     text = Text(en, zh)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
-from autofin.api.problems import problem
 from autofin.origination import borrower_status, service
 from autofin.origination.errors import ApplicantBlacklisted
 from autofin.origination.schemas import (
@@ -260,21 +258,15 @@ def create_chain(body: ChainCreate, uow: UowDep, actor: ActorDep) -> ChainPublic
 )
 def application_status(
     body: borrower_status.StatusQuery, request: Request, uow: UowDep
-) -> borrower_status.BorrowerStatus | JSONResponse:
+) -> borrower_status.BorrowerStatus:
     """Where an application stands, for its borrower: the number with the applicant's ID number and phone.
 
     No sign-in; at most ``TRIES_PER_MINUTE`` look-ups a minute per client address. The answer holds no personal
     data and no staff names."""
-    from autofin.origination.partners.api import partner_settings
+    from autofin.origination.partners.api import limiter_of
 
-    app = get_app(request)
-    limiter = borrower_status.status_limiter(app.extras, partner_settings(app).redis_url)
-    try:
-        borrower_status.check_rate(limiter, request.client.host if request.client else None)
-    except borrower_status.RateLimited as refusal:
-        response = problem(request, refusal.status, refusal.code, refusal.title, refusal.message)
-        response.headers["Retry-After"] = str(refusal.retry_after)
-        return response
+    client_ip = request.client.host if request.client else None
+    borrower_status.check_rate(limiter_of(get_app(request), "status"), client_ip)  # 429 with Retry-After
     return borrower_status.borrower_status(uow, body.application_number, body.id_number, body.phone)
 
 

@@ -7,8 +7,8 @@ The answer carries no personal data and no staff names: the number, product, amo
 in words, a milestone timeline with Beijing dates (reason *categories* only, never a reviewer's comment) and what
 happens next.
 
-Callers are public (the API route and the console page): they take a token of :func:`status_limiter` per client IP
-first (:func:`check_rate`).
+Callers are public (the API route and the console page): they take a token of the ``status`` limiter
+(``partners.api.limiter_of(app, "status")``) per client IP first (:func:`check_rate`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 from datetime import date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from sqlalchemy import select
@@ -24,17 +23,14 @@ from sqlalchemy import select
 from autofin.customers import service as customers
 from autofin.db.uow import UnitOfWork
 from autofin.kernel.actor import SYSTEM
-from autofin.kernel.errors import DomainError, NotFound, Text
+from autofin.kernel.errors import DomainError, NotFound, RateLimited, Text
 from autofin.origination.models import Application, ApplicationStatus, TimelineEntry
-from autofin.origination.partners.errors import RateLimited as RateLimited
-from autofin.origination.partners.ratelimit import Limiter, MemoryLimiter, RedisLimiter
+from autofin.origination.partners.ratelimit import Limiter
+from autofin.platform import service as platform
 from autofin.products import service as products
 from autofin.schemas import MoneyStr, PublicModel, StrictModel
 
-ZONE = ZoneInfo("Asia/Shanghai")  # dates shown to the borrower are Beijing dates
 TRIES_PER_MINUTE = 10
-LIMITER_KEY = "origination.status_limiter"
-REDIS_PREFIX = "autofin:status-rate:"
 
 StepState = Literal["done", "current", "pending", "failed"]
 
@@ -63,13 +59,13 @@ STAGES: dict[str, tuple[str, str, str]] = {
     "withdrawn": ("closed", "已结束", "Closed"),
     "expired": ("closed", "已结束", "Closed"),
 }
+_BEING_REVIEWED = ("我们正在审核您的申请，您无需操作，结果将由经销商通知您。",
+                   "We are reviewing your application. Nothing to do for now: your dealer will tell you the result.")
 NEXT_STEPS: dict[str, tuple[str, str]] = {
     "draft": ("经销商正在为您录入申请，提交后即进入审核。",
               "Your dealer is preparing the application; review starts once they submit it."),
-    "submitted": ("我们正在审核您的申请，您无需操作，结果将由经销商通知您。",
-                  "We are reviewing your application. Nothing to do for now: your dealer will tell you the result."),
-    "in_review": ("我们正在审核您的申请，您无需操作，结果将由经销商通知您。",
-                  "We are reviewing your application. Nothing to do for now: your dealer will tell you the result."),
+    "submitted": _BEING_REVIEWED,
+    "in_review": _BEING_REVIEWED,
     "returned": ("请联系您的经销商补充资料，经销商将重新提交申请。",
                  "Please contact your dealer to provide what is missing; they will submit the application again."),
     "approved": ("请到您的经销商处签署贷款合同。", "Sign the loan contract at your dealer."),
@@ -199,7 +195,8 @@ def _applicant_matches(uow: UnitOfWork, applicant_id: int, id_digest: str, phone
 
 
 def _day(moment: datetime | None) -> date | None:
-    return moment.astimezone(ZONE).date() if moment is not None else None
+    """The Beijing date of a stored UTC moment: the date the borrower lived it."""
+    return moment.astimezone(platform.BUSINESS_TZ).date() if moment is not None else None
 
 
 def _reason(code: str | None) -> tuple[str, str, str] | None:
@@ -323,15 +320,6 @@ def borrower_status(uow: UnitOfWork, application_number: str, id_number: str, ph
 
 
 # ---- rate limit ------------------------------------------------------------------------------------------------
-
-
-def status_limiter(extras: dict[str, object], redis_url: str = "") -> Limiter:
-    """One limiter per running App (kept in ``App.extras``): Redis buckets when a URL is given, else in memory."""
-    limiter = extras.get(LIMITER_KEY)
-    if limiter is None:
-        limiter = RedisLimiter(redis_url, prefix=REDIS_PREFIX) if redis_url else MemoryLimiter()
-        extras[LIMITER_KEY] = limiter
-    return limiter  # type: ignore[return-value]
 
 
 def check_rate(limiter: Limiter, client_ip: str | None, per_minute: int = TRIES_PER_MINUTE) -> None:

@@ -15,6 +15,7 @@ from autofin.platform import idempotency as idempotency
 # batch units fanned out to threads or Celery workers (the end-of-day partitions)
 from autofin.platform import workers as workers
 from autofin.platform.config_center import (
+    BUSINESS_TZ,
     Resolved,
     business_today,
     change_parameter,
@@ -68,6 +69,7 @@ from autofin.platform.notifications import (
 from autofin.platform.schemas import ParameterChange
 
 __all__ = [
+    "BUSINESS_TZ",
     "DeliveryAdapter",
     "DictionaryEntry",
     "JobRunContext",

@@ -37,11 +37,10 @@ def register_pages() -> None:
 
 def _look_up(number: str, id_number: str, phone: str, client_ip: str | None) -> BorrowerStatus:
     """The limiter first (the same buckets as the API route), then the use case in a read-only transaction."""
-    from autofin.origination.partners.api import partner_settings
+    from autofin.origination.partners.api import limiter_of
 
     app = session.get_app()
-    limiter = status_module.status_limiter(app.extras, partner_settings(app).redis_url)
-    status_module.check_rate(limiter, client_ip)
+    status_module.check_rate(limiter_of(app, "status"), client_ip)
     with app.uow() as uow:
         return status_module.borrower_status(uow, number, id_number, phone)
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from autofin.api.deps import ActorDep, PageDep, UowDep, get_app
-from autofin.api.problems import language_of, problem
+from autofin.api.problems import problem_of
 from autofin.bootstrap import App
 from autofin.kernel.errors import DomainError, FieldError, Text
 from autofin.origination import service as origination
@@ -45,7 +45,6 @@ from autofin.schemas import ListResponse
 router = APIRouter(tags=["partners"])
 PathId = Annotated[int, Path(ge=1, le=2**62)]
 PARTNER_PREFIX = "/api/v1/partner/"  # under origination's /api/v1 router
-LIMITER_KEY = "origination.partner_limiter"
 SETTINGS_KEY = "origination.partner_settings"
 
 
@@ -57,12 +56,19 @@ def partner_settings(app: App) -> PartnerSettings:
     return settings
 
 
-def limiter_of(app: App) -> Limiter:
-    """One limiter per running App: Redis buckets when AUTOFIN_REDIS_URL is set, else this process's memory."""
-    limiter = app.extras.get(LIMITER_KEY)
+def limiter_key(purpose: str) -> str:
+    """Where :func:`limiter_of` keeps the ``purpose`` limiter in ``App.extras``."""
+    return f"origination.{purpose}_limiter"
+
+
+def limiter_of(app: App, purpose: str = "partner") -> Limiter:
+    """One limiter per running App and purpose (``partner``: each partner's limit; ``status``: the borrower's
+    status page, per address): Redis buckets when AUTOFIN_REDIS_URL is set, else this process's memory."""
+    key = limiter_key(purpose)
+    limiter = app.extras.get(key)
     if limiter is None:
-        limiter = make_limiter(partner_settings(app).redis_url)
-        app.extras[LIMITER_KEY] = limiter
+        limiter = make_limiter(partner_settings(app).redis_url, prefix=f"autofin:{purpose}-rate:")
+        app.extras[key] = limiter
     return limiter  # type: ignore[return-value]
 
 
@@ -81,15 +87,6 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 def _target(request: Request) -> str:
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
-
-
-def _problem_of(request: Request, exc: DomainError) -> JSONResponse:
-    language = language_of(request)
-    fields = [{"field": e.field, "message": e.message.in_language(language)} for e in exc.errors]
-    response = problem(request, exc.status, exc.code, exc.title, exc.message, fields)
-    if isinstance(exc, errors.RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 def _authenticated(request: Request, body: bytes) -> tuple[App, Partner]:
@@ -173,7 +170,7 @@ def _idempotent(
     try:
         response = handle()
     except DomainError as exc:
-        response = _problem_of(request, exc)
+        response = problem_of(request, exc)
     except Exception:
         idempotency.release(app.session_factory, claim.record_id)
         raise
@@ -191,7 +188,7 @@ def _signed(request: Request, body: bytes, handle: Callable[[App, Partner], Resp
             return _idempotent(request, app, partner, body, lambda: handle(app, partner))
         return handle(app, partner)
     except DomainError as exc:
-        return _problem_of(request, exc)
+        return problem_of(request, exc)
 
 
 _SIGNED_HEADERS = [

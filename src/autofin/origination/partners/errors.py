@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from autofin.kernel.errors import (
     AuthenticationFailed,
     Conflict,
-    DomainError,
     FieldError,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Text,
     ValidationFailed,
 )
@@ -100,16 +98,6 @@ def ip_not_allowed(ip: str | None) -> PermissionDenied:
             f"该合作方不允许来自 {ip or '此地址'} 的请求，请联系机构将该地址加入白名单。",
         ),
     )
-
-
-@dataclass
-class RateLimited(DomainError):
-    """More requests in the last minute than the partner's limit; ``retry_after`` seconds until a token is back."""
-
-    retry_after: int = 1
-
-    status = 429
-    title = Text("Too many requests", "请求过于频繁")
 
 
 def rate_limited(limit: int, retry_after: int) -> RateLimited:

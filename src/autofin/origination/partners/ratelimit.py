@@ -93,5 +93,5 @@ class RedisLimiter:
         return Verdict(False, max(1, math.ceil(int(wait_ms) / 1000)))
 
 
-def make_limiter(redis_url: str) -> Limiter:
-    return RedisLimiter(redis_url) if redis_url else MemoryLimiter()
+def make_limiter(redis_url: str, prefix: str = "autofin:partner-rate:") -> Limiter:
+    return RedisLimiter(redis_url, prefix=prefix) if redis_url else MemoryLimiter()
