@@ -617,13 +617,16 @@ def register_lien(uow: UnitOfWork, actor: Actor, lien_id: int, cmd: LienRegister
     )
 
 
-def request_lien_release(uow: UnitOfWork, actor: Actor, lien_id: int, reason: str) -> Lien:
+def request_lien_release(uow: UnitOfWork, actor: Actor, lien_id: int, reason: str,
+                         context: dict[str, Any] | None = None) -> Lien:
+    """``context``: more to keep in the registry entry (e.g. the settled loan and its date)."""
     actor.require(LIEN_APPLY)
     lien = _lien(uow, actor, lien_id)
     if lien.status != LienStatus.REGISTERED:
         raise errors.wrong_state("a release request", lien.status, LienStatus.REGISTERED)
     lien.release_reason = reason
-    return _step(uow, actor, lien, "release_requested", LienStatus.RELEASE_REQUESTED, {"reason": reason})
+    return _step(uow, actor, lien, "release_requested", LienStatus.RELEASE_REQUESTED,
+                 {"reason": reason, **(context or {})})
 
 
 def release_lien(uow: UnitOfWork, actor: Actor, lien_id: int, released_on: date | None = None) -> Lien:
@@ -649,12 +652,10 @@ SETTLED_REASON = "贷款已结清，申请解押 / loan settled, release request
 def request_release_on_settlement(uow: UnitOfWork, loan_id: int, settled_on: date) -> Lien | None:
     """结清后解押: the registered lien securing a settled loan gets a release request from the system (audited,
     in the registry chain), and the lien reviewers are told; releasing it stays a reviewer's step."""
-    lien = _registered_lien_of(uow, loan_id, LienStatus.REGISTERED)
+    lien = _active_lien_of(uow, loan_id, LienStatus.REGISTERED)
     if lien is None:
         return None
-    lien.release_reason = SETTLED_REASON
-    _step(uow, SYSTEM, lien, "release_requested", LienStatus.RELEASE_REQUESTED,
-          {"reason": SETTLED_REASON, "loan_id": loan_id, "settled_on": settled_on})
+    request_lien_release(uow, SYSTEM, lien.id, SETTLED_REASON, {"loan_id": loan_id, "settled_on": settled_on})
     for user_id in org.active_user_ids_with_permission(uow, LIEN_REVIEW):
         platform.notify(uow, user_id, f"贷款 {loan_id} 已结清，请办理解押 / Loan {loan_id} settled: release the lien",
                         f"车辆 {lien.vin} 的抵押（登记证 {lien.certificate_number or '—'}）可解押。"
@@ -666,7 +667,7 @@ def request_release_on_settlement(uow: UnitOfWork, loan_id: int, settled_on: dat
 def withdraw_release_on_reopening(uow: UnitOfWork, loan_id: int) -> Lien | None:
     """A settled loan owes again before its lien was released: the system's release request is withdrawn, so the
     car cannot be released while money is owed. A lien already released is left as it is (the loan page shows it)."""
-    lien = _registered_lien_of(uow, loan_id, LienStatus.RELEASE_REQUESTED)
+    lien = _active_lien_of(uow, loan_id, LienStatus.RELEASE_REQUESTED)
     if lien is None:
         return None
     lien.release_reason = ""
@@ -674,7 +675,7 @@ def withdraw_release_on_reopening(uow: UnitOfWork, loan_id: int) -> Lien | None:
                  {"reason": "贷款重新欠款 / the loan owes again", "loan_id": loan_id})
 
 
-def _registered_lien_of(uow: UnitOfWork, loan_id: int, status: str) -> Lien | None:
+def _active_lien_of(uow: UnitOfWork, loan_id: int, status: str) -> Lien | None:
     return uow.session.execute(select(Lien).where(
         Lien.loan_id == loan_id, Lien.active.is_(True), Lien.status == status)).scalars().first()
 

@@ -44,6 +44,16 @@ def _status(app_ctx, number: str, id_number: str, phone: str = PHONE):
         return borrower_status(uow, number, id_number, phone)
 
 
+def _reviewed_status(app_ctx, world, decision: str, reason_code: str):
+    """Submit, have the first reviewer decide with a reason code and a comment, and read the borrower's status."""
+    application_id, number = _submitted(app_ctx, world)
+    with app_ctx.uow() as uow:
+        service.review_application(uow, REVIEWER_A, application_id, ReviewRequest(
+            decision=decision, reason_code=reason_code, comment=COMMENT))
+        uow.commit()
+    return _status(app_ctx, number, world.id_numbers["张三"])
+
+
 def _no_personal_data(answer, world) -> None:
     dumped = answer.model_dump_json()
     for secret in ("张三", world.id_numbers["张三"], PHONE, world.vins["car"], "reviewer_wang", "reviewer_li",
@@ -102,12 +112,7 @@ def test_another_customers_own_id_and_phone_do_not_open_this_application(app_ctx
 
 
 def test_a_rejection_shows_the_reason_category_only(app_ctx, world):
-    application_id, number = _submitted(app_ctx, world)
-    with app_ctx.uow() as uow:
-        service.review_application(uow, REVIEWER_A, application_id, ReviewRequest(
-            decision="reject", reason_code="income_insufficient", comment=COMMENT))
-        uow.commit()
-    answer = _status(app_ctx, number, world.id_numbers["张三"])
+    answer = _reviewed_status(app_ctx, world, "reject", "income_insufficient")
     assert answer.status == "rejected" and answer.stage == "closed"
     assert [(s.code, s.state) for s in answer.steps] == [
         ("submitted", "done"), ("in_review", "done"), ("rejected", "failed")]
@@ -117,23 +122,13 @@ def test_a_rejection_shows_the_reason_category_only(app_ctx, world):
 
 
 def test_a_suspicion_of_fraud_is_never_named_to_the_borrower(app_ctx, world):
-    application_id, number = _submitted(app_ctx, world)
-    with app_ctx.uow() as uow:
-        service.review_application(uow, REVIEWER_A, application_id, ReviewRequest(
-            decision="reject", reason_code="fraud_suspected", comment=COMMENT))
-        uow.commit()
-    answer = _status(app_ctx, number, world.id_numbers["张三"])
+    answer = _reviewed_status(app_ctx, world, "reject", "fraud_suspected")
     assert answer.steps[-1].reason_category == "assessment"
     assert "fraud" not in answer.model_dump_json().lower() and "欺诈" not in answer.model_dump_json()
 
 
 def test_a_returned_application_asks_the_borrower_to_see_the_dealer(app_ctx, world):
-    application_id, number = _submitted(app_ctx, world)
-    with app_ctx.uow() as uow:
-        service.review_application(uow, REVIEWER_A, application_id, ReviewRequest(
-            decision="return", reason_code="documents_missing", comment=COMMENT))
-        uow.commit()
-    answer = _status(app_ctx, number, world.id_numbers["张三"])
+    answer = _reviewed_status(app_ctx, world, "return", "documents_missing")
     assert answer.status == "returned" and answer.status_zh == "需补充资料"
     assert [(s.code, s.state) for s in answer.steps][:3] == [
         ("submitted", "done"), ("in_review", "done"), ("returned", "current")]
