@@ -23,8 +23,15 @@ class App:
     engine: Engine
     session_factory: sessionmaker[Session]
     extras: dict[str, object] = field(default_factory=dict)
+    read_session_factory: sessionmaker[Session] = field(init=False)
 
-    def uow(self) -> UnitOfWork:
+    def __post_init__(self) -> None:
+        self.read_session_factory = make_session_factory(self.engine, read_only=True)
+
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only`` for checks that write nothing (on SQLite they skip the writer queue)."""
+        if read_only:
+            return UnitOfWork(self.read_session_factory, self.settings, read_only=True)
         return UnitOfWork(self.session_factory, self.settings)
 
     def dispose(self) -> None:

@@ -156,3 +156,23 @@ def test_a_create_that_failed_on_our_side_may_be_retried_with_the_same_key(scrat
     # tried again (not refused as "still in progress" until the key expires, nor replayed)
     assert again.status_code == 500 and again.headers.get("idempotent-replayed") is None
     assert calls == ["crash", "crash"]
+
+
+def test_a_server_settles_before_its_first_request(app_ctx):
+    """Started for real (``settle`` on), the app reads its reference tables and freezes the start-up heap first."""
+    import gc
+
+    from starlette.testclient import TestClient
+
+    from autofin.api.app import create_app
+    from autofin.customers import identity
+
+    identity.regions.cache_clear()
+    web = create_app(autofin=app_ctx, with_console=False, with_scheduler=False)
+    try:
+        with TestClient(web) as started:
+            assert identity.regions.cache_info().currsize == 1  # read at start, not by the first ID check
+            assert gc.get_freeze_count() > 0
+            assert started.get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()

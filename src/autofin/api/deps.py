@@ -38,12 +38,17 @@ def bearer_token(request: Request) -> str:
 
 
 def current_actor(request: Request) -> Actor:
-    """The signed-in user behind this request, with permissions and data scope resolved (401 otherwise)."""
+    """The signed-in user behind this request, with permissions and data scope resolved (401 otherwise).
+
+    The check only reads, so on SQLite it does not queue for the writer as the request's own transaction may; the
+    last-seen time, due at most once a minute, is written in a transaction of its own.
+    """
     from autofin.org import service as org_service  # the API edge may use any domain's service
 
     token = bearer_token(request)
-    with get_app(request).uow() as uow:
-        actor = org_service.actor_for_token(
+    app = get_app(request)
+    with app.uow(read_only=True) as uow:
+        found = org_service.signed_in(
             uow,
             token,
             ip=request.client.host if request.client else None,
@@ -51,9 +56,12 @@ def current_actor(request: Request) -> Actor:
             request_id=getattr(request.state, "request_id", None),
             language=language_of(request),
         )
-        uow.commit()
-    request.state.actor = actor
-    return actor
+    if found.touch_due and found.actor.session_id is not None:
+        with app.uow() as uow:
+            org_service.touch_session(uow, found.actor.session_id, found.seen_at)
+            uow.commit()
+    request.state.actor = found.actor
+    return found.actor
 
 
 def page_params(

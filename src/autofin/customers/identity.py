@@ -63,6 +63,12 @@ def region_name(code: str) -> str | None:
     return region.name if region else None
 
 
+def preload() -> None:
+    """Read the region and bank tables now (a server does this before its first request), not on first use."""
+    regions()
+    _bins()
+
+
 def county_codes() -> list[str]:
     """Codes of county-level divisions (last two digits not 00), for generating test and demo IDs."""
     return sorted(code for code in regions() if not code.endswith("00"))

@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option of a unit of work that only reads (see ``App.uow(read_only=True)``).
+READ_ONLY = "autofin_read_only"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -47,6 +49,10 @@ def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader: in WAL mode it reads its snapshot beside the writer, so it neither queues nor locks.
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
         writers.enter(connection.connection.dbapi_connection)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -143,5 +149,7 @@ class _Turn:
         self.granted = threading.Event()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    if read_only:
+        return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=False)
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)

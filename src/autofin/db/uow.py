@@ -26,9 +26,12 @@ MAX_EVENT_ROUNDS = 20  # handlers may raise further events; a cycle beyond this 
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], settings: Any = None) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], settings: Any = None, *, read_only: bool = False
+    ) -> None:
         self._session_factory = session_factory
         self.settings = settings
+        self.read_only = read_only
         self._session: Session | None = None
         self.events: list[Event] = []
         self.after_commit: list[Any] = []
@@ -72,6 +75,9 @@ class UnitOfWork:
             raise _integrity(exc) from exc
 
     def commit(self) -> None:
+        if self.read_only:
+            # Its transaction never took SQLite's writer: a write here would bypass the queue every writer keeps.
+            raise RuntimeError("a read-only unit of work cannot commit; open a writing one for changes")
         self._dispatch_events()
         hooks, self.before_commit = self.before_commit, {}
         for hook in hooks.values():

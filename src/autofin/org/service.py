@@ -362,7 +362,16 @@ def _session_alive(session: UserSession, now: datetime, idle: timedelta) -> bool
     return session.revoked_at is None and session.expires_at > now and session.last_seen_at + idle > now
 
 
-def actor_for_token(
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a session token signs in, and whether its last-seen time is due to be written again."""
+
+    actor: Actor
+    seen_at: datetime
+    touch_due: bool
+
+
+def signed_in(
     uow: UnitOfWork,
     token: str,
     *,
@@ -370,8 +379,12 @@ def actor_for_token(
     user_agent: str | None,
     request_id: str | None,
     language: str,
-) -> Actor:
-    """The Actor behind a session token; 401 ``auth.session_invalid`` when unknown, expired, revoked or disabled."""
+) -> SignedIn:
+    """Check a session token, reading only; 401 ``auth.session_invalid`` when unknown, expired, revoked or disabled.
+
+    The API runs this on every request in a read-only unit of work and writes the last-seen time apart, at most
+    once a minute (:func:`touch_session`).
+    """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise errors.session_invalid()
     now = utcnow()
@@ -384,9 +397,7 @@ def actor_for_token(
     ).scalar_one_or_none()
     if session is None or not _session_alive(session, now, idle) or not session.user.active:
         raise errors.session_invalid()
-    if now - session.last_seen_at >= TOUCH_EVERY:
-        session.last_seen_at = now
-    return actor_for_user(
+    actor = actor_for_user(
         uow,
         session.user,
         session_id=session.id,
@@ -395,6 +406,33 @@ def actor_for_token(
         request_id=request_id,
         language=language,
     )
+    return SignedIn(actor, now, now - session.last_seen_at >= TOUCH_EVERY)
+
+
+def touch_session(uow: UnitOfWork, session_id: int, seen_at: datetime) -> None:
+    """Keep a session alive: its idle time counts from ``seen_at``."""
+    uow.session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.last_seen_at < seen_at)
+        .values(last_seen_at=seen_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def actor_for_token(
+    uow: UnitOfWork,
+    token: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    request_id: str | None,
+    language: str,
+) -> Actor:
+    """The Actor behind a session token, keeping the session alive in the same transaction (the console's way)."""
+    found = signed_in(uow, token, ip=ip, user_agent=user_agent, request_id=request_id, language=language)
+    if found.touch_due and found.actor.session_id is not None:
+        touch_session(uow, found.actor.session_id, found.seen_at)
+    return found.actor
 
 
 def logout(uow: UnitOfWork, actor: Actor) -> None:

@@ -225,7 +225,7 @@ def test_reserving_needs_the_reserve_permission(app_ctx: App) -> None:
 def test_the_whole_path_runs_over_http_with_the_bank_calling_back(app_ctx: App, events: list[PaymentEvent]) -> None:
     from autofin.api.app import create_app
 
-    web = ServerThread(create_app(autofin=app_ctx, with_console=False, with_scheduler=False)).start()
+    web = ServerThread(create_app(autofin=app_ctx, with_console=False, with_scheduler=False, settle=False)).start()
     bank = BankSimulator(SimulatorConfig(callback_secret(app_ctx.settings), delay_seconds=0,
                                          fail_amounts=frozenset({Decimal("444.44")})))
     bank_server = serve_in_thread(bank)

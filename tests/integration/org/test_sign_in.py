@@ -358,3 +358,31 @@ def test_users_created_when_the_settings_force_it_must_change_their_password(app
         uow.commit()
     assert user.must_change_password
     assert sign_in(app_ctx, "li.lei").must_change_password
+
+
+def test_the_api_checks_a_session_in_a_read_only_unit_and_touches_it_apart(app_ctx, make_user, clock):
+    """The API's check writes nothing; the last-seen time still moves once a minute, and only then."""
+    from starlette.testclient import TestClient
+
+    from autofin.api.app import create_app
+
+    make_user("li.lei")
+    token = sign_in(app_ctx, "li.lei").token
+    started = clock.now
+
+    def last_seen():
+        with app_ctx.uow() as uow:
+            return uow.session.execute(select(UserSession.last_seen_at)).scalar_one()
+
+    web = create_app(autofin=app_ctx, with_console=False, with_scheduler=False, settle=False)
+    with TestClient(web) as client:
+        me = lambda: client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
+        clock.advance(seconds=30)
+        assert me().status_code == 200
+        assert last_seen() == started
+        clock.advance(seconds=40)
+        assert me().status_code == 200
+        assert last_seen() == clock.now
+        clock.advance(minutes=31)  # idle longer than the 30 minutes allowed: the read-only check still refuses
+        refused = me()
+        assert refused.status_code == 401 and refused.json()["code"] == "auth.session_invalid"
