@@ -56,9 +56,9 @@ def current_actor(request: Request) -> Actor:
             request_id=getattr(request.state, "request_id", None),
             language=language_of(request),
         )
-    if found.touch_due and found.actor.session_id is not None:
+    if found.touch_due:
         with app.uow() as uow:
-            org_service.touch_session(uow, found.actor.session_id, found.seen_at)
+            org_service.touch_session(uow, found.session_id, found.seen_at)
             uow.commit()
     request.state.actor = found.actor
     return found.actor

@@ -367,6 +367,7 @@ class SignedIn:
     """Who a session token signs in, and whether its last-seen time is due to be written again."""
 
     actor: Actor
+    session_id: int
     seen_at: datetime
     touch_due: bool
 
@@ -406,7 +407,7 @@ def signed_in(
         request_id=request_id,
         language=language,
     )
-    return SignedIn(actor, now, now - session.last_seen_at >= TOUCH_EVERY)
+    return SignedIn(actor, session.id, now, now - session.last_seen_at >= TOUCH_EVERY)
 
 
 def touch_session(uow: UnitOfWork, session_id: int, seen_at: datetime) -> None:
@@ -430,8 +431,8 @@ def actor_for_token(
 ) -> Actor:
     """The Actor behind a session token, keeping the session alive in the same transaction (the console's way)."""
     found = signed_in(uow, token, ip=ip, user_agent=user_agent, request_id=request_id, language=language)
-    if found.touch_due and found.actor.session_id is not None:
-        touch_session(uow, found.actor.session_id, found.seen_at)
+    if found.touch_due:
+        touch_session(uow, found.session_id, found.seen_at)
     return found.actor
 
 
