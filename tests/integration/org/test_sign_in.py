@@ -33,6 +33,11 @@ def actor_of(app, token):
         return actor
 
 
+def last_seen(app):
+    with app.uow() as uow:
+        return uow.session.execute(select(UserSession.last_seen_at)).scalar_one()
+
+
 def login_log(app):
     with app.uow() as uow:
         rows = list(uow.session.execute(select(LoginLog).order_by(LoginLog.id)).scalars())
@@ -249,17 +254,12 @@ def test_last_seen_is_written_at_most_once_a_minute(app_ctx, make_user, clock):
     make_user("li.lei")
     token = sign_in(app_ctx, "li.lei").token
     started = clock.now
-
-    def last_seen():
-        with app_ctx.uow() as uow:
-            return uow.session.execute(select(UserSession.last_seen_at)).scalar_one()
-
     clock.advance(seconds=30)
     actor_of(app_ctx, token)
-    assert last_seen() == started
+    assert last_seen(app_ctx) == started
     clock.advance(seconds=40)
     actor_of(app_ctx, token)
-    assert last_seen() == clock.now
+    assert last_seen(app_ctx) == clock.now
 
 
 def test_unknown_and_absurd_tokens_are_refused(app_ctx):
@@ -369,20 +369,15 @@ def test_the_api_checks_a_session_in_a_read_only_unit_and_touches_it_apart(app_c
     make_user("li.lei")
     token = sign_in(app_ctx, "li.lei").token
     started = clock.now
-
-    def last_seen():
-        with app_ctx.uow() as uow:
-            return uow.session.execute(select(UserSession.last_seen_at)).scalar_one()
-
     web = create_app(autofin=app_ctx, with_console=False, with_scheduler=False, settle=False)
     with TestClient(web) as client:
         me = lambda: client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
         clock.advance(seconds=30)
         assert me().status_code == 200
-        assert last_seen() == started
+        assert last_seen(app_ctx) == started
         clock.advance(seconds=40)
         assert me().status_code == 200
-        assert last_seen() == clock.now
+        assert last_seen(app_ctx) == clock.now
         clock.advance(minutes=31)  # idle longer than the 30 minutes allowed: the read-only check still refuses
         refused = me()
         assert refused.status_code == 401 and refused.json()["code"] == "auth.session_invalid"
