@@ -176,3 +176,11 @@ def test_a_server_settles_before_its_first_request(app_ctx):
             assert started.get("/healthz").status_code == 200
     finally:
         gc.unfreeze()
+
+
+def test_blocking_work_runs_on_a_small_thread_pool(client, app_ctx):
+    """Few threads per process (``api_threads``): with anyio's 40, lock holders queued behind dozens for the GIL."""
+    import anyio.to_thread
+
+    size = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert size == app_ctx.settings.api_threads == 6

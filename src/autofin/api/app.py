@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -45,6 +46,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(served: FastAPI) -> AsyncIterator[None]:
+        # Routes and dependencies that block run on this loop's thread pool (anyio's, 40 threads by default).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         scheduler = None
         if run_scheduler:
             from autofin.platform.scheduler import start_scheduler
