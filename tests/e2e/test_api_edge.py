@@ -168,6 +168,8 @@ def test_a_server_settles_before_its_first_request(app_ctx):
     from autofin.customers import identity
 
     identity.regions.cache_clear()
+    gc.unfreeze()  # nothing frozen before this start, so only the start can satisfy the check below
+    assert gc.get_freeze_count() == 0
     web = create_app(autofin=app_ctx, with_console=False, with_scheduler=False)
     try:
         with TestClient(web) as started:
