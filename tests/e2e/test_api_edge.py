@@ -8,8 +8,11 @@ import time
 import pytest
 from fastapi import APIRouter
 from pydantic import Field
+from sqlalchemy import select
 
+from autofin.api.deps import UowDep
 from autofin.kernel.errors import Conflict, Text
+from autofin.org.models import Department
 from autofin.schemas import StrictModel
 
 calls: list[str] = []
@@ -186,3 +189,43 @@ def test_blocking_work_runs_on_a_small_thread_pool(client, app_ctx):
 
     size = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
     assert size == app_ctx.settings.api_threads == 6
+
+
+@pytest.fixture()
+def department_routes(web_app, client):
+    """Routes that write a department and then commit, fail, or only read; each keeps the unit of work it was given."""
+    given: list[object] = []
+    router = APIRouter(prefix="/api/v1/scratch")
+
+    @router.post("/departments/{code}")
+    def add_department(code: str, uow: UowDep, fail: bool = False) -> dict[str, str]:
+        given.append(uow)
+        uow.session.add(Department(code=code, name=code))
+        uow.flush()
+        if fail:
+            raise Conflict("scratch.department.refused", Text("Refused after writing.", "写入后被拒绝。"))
+        uow.commit()
+        return {"code": code}
+
+    @router.get("/departments/{code}")
+    def find_department(code: str, uow: UowDep) -> dict[str, bool]:
+        given.append(uow)
+        found = uow.session.scalars(select(Department).where(Department.code == code)).first()
+        return {"found": found is not None}
+
+    web_app.include_router(router)
+    return client, given
+
+
+def test_a_routes_unit_of_work_is_closed_after_it_commits_fails_or_only_reads(department_routes):
+    """``get_uow`` opens and closes on the event loop and hands only an open transaction to the thread pool: each
+    way out of a route leaves its unit of work closed, a failed write kept nothing, and the next writer goes on."""
+    client, given = department_routes
+    assert client.post("/api/v1/scratch/departments/SCR1", params={"fail": True}).status_code == 409
+    assert client.post("/api/v1/scratch/departments/SCR2").status_code == 200  # the failed writer let go
+    assert client.get("/api/v1/scratch/departments/SCR1").json() == {"found": False}
+    assert client.get("/api/v1/scratch/departments/SCR2").json() == {"found": True}
+    assert len(given) == 4
+    for uow in given:
+        with pytest.raises(RuntimeError, match="not open"):
+            uow.session  # noqa: B018 - the property refuses a closed unit of work
