@@ -850,9 +850,13 @@ def _open_task(uow: UnitOfWork, application: Application, stage_row: ChainStage)
 
 
 def _dispatch_first(uow: UnitOfWork, application: Application) -> ReviewTask:
-    chain = select_chain(uow, application)
+    # Chains and stages are configuration that this use case does not change: reading them need not flush the
+    # application first, which would write it once more before the dispatch changes it again.
+    with uow.session.no_autoflush:
+        chain = select_chain(uow, application)
+        first_stage = stages_of(uow, chain.id)[0]
     application.chain_id = chain.id
-    return _open_task(uow, application, stages_of(uow, chain.id)[0])
+    return _open_task(uow, application, first_stage)
 
 
 def _close_open_tasks(uow: UnitOfWork, application: Application, status: str) -> None:

@@ -606,13 +606,15 @@ def on_application_event(uow: UnitOfWork, application_id: int | None, event: str
     """When a partner's application has a status the partner has not heard yet, queue a callback (subscriber)."""
     if application_id is None:
         return None
+    # The use case that raised the event holds the application, so this is no query; only partner intake makes
+    # applications of the partner channel, and the channel never changes, so the others need no look-up of a link.
+    application = uow.session.get(Application, application_id)
+    if application is None or application.channel != CHANNEL:
+        return None
     link = uow.session.execute(
         select(PartnerApplication).where(PartnerApplication.application_id == application_id)
     ).scalar_one_or_none()
-    if link is None:
-        return None
-    application = uow.session.get(Application, application_id)
-    if application is None or application.status == link.notified_status:
+    if link is None or application.status == link.notified_status:
         return None
     partner = uow.session.get(Partner, link.partner_id)
     if partner is None:
