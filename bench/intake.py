@@ -260,7 +260,6 @@ def drive(
     its workers; None where /proc is not there to read) and by this client."""
     latencies: list[float] = []
     errors = 0
-    cpu_at_start: list[float | None] = [None, None]
 
     async def client_loop(offset: float, measured_from: float, deadline: float) -> None:
         nonlocal errors
@@ -277,21 +276,22 @@ def drive(
         finally:
             await http.close()
 
-    def mark_start() -> None:
-        cpu_at_start[:] = [server_cpu(server_pid), time.process_time()]
+    async def cpu_after_warmup() -> tuple[float | None, float]:
+        await asyncio.sleep(warmup)
+        return server_cpu(server_pid), time.process_time()
 
-    async def run() -> float:
-        started = time.perf_counter()
-        measured_from = started + warmup
+    async def run() -> tuple[float, tuple[float | None, float]]:
+        measured_from = time.perf_counter() + warmup
         deadline = measured_from + seconds
-        asyncio.get_running_loop().call_later(warmup, mark_start)
-        await asyncio.gather(*(client_loop(pace * n / clients, measured_from, deadline) for n in range(clients)))
-        return time.perf_counter() - measured_from
+        cpu_at_start, *_ = await asyncio.gather(
+            cpu_after_warmup(), *(client_loop(pace * n / clients, measured_from, deadline) for n in range(clients))
+        )
+        return time.perf_counter() - measured_from, cpu_at_start
 
-    elapsed = asyncio.run(run())
-    start, end = cpu_at_start[0], server_cpu(server_pid)
-    client = time.process_time() - (cpu_at_start[1] or 0.0)
-    return latencies, errors, elapsed, (end - start if start is not None and end is not None else None, client)
+    elapsed, (server_start, client_start) = asyncio.run(run())
+    server_end = server_cpu(server_pid)
+    server = server_end - server_start if server_start is not None and server_end is not None else None
+    return latencies, errors, elapsed, (server, time.process_time() - client_start)
 
 
 def server_cpu(pid: int | None) -> float | None:

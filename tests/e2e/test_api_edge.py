@@ -217,15 +217,28 @@ def department_routes(web_app, client):
     return client, given
 
 
-def test_a_routes_unit_of_work_is_closed_after_it_commits_fails_or_only_reads(department_routes):
-    """``get_uow`` opens and closes on the event loop and hands only an open transaction to the thread pool: each
-    way out of a route leaves its unit of work closed, a failed write kept nothing, and the next writer goes on."""
+def test_a_routes_unit_of_work_is_closed_after_it_commits_fails_or_only_reads(department_routes, monkeypatch):
+    """``get_uow`` opens and closes on the event loop and sends only a rollback to the thread pool, never blocking
+    the loop: each way out of a route leaves its unit of work closed, a failed write kept nothing, and the next
+    writer goes on."""
+    from autofin.db.uow import UnitOfWork
+
+    rolled_back_on: list[str] = []
+    rollback = UnitOfWork.rollback
+
+    def recorded_rollback(uow: UnitOfWork) -> None:
+        rolled_back_on.append(threading.current_thread().name)
+        rollback(uow)
+
+    monkeypatch.setattr(UnitOfWork, "rollback", recorded_rollback)
     client, given = department_routes
     assert client.post("/api/v1/scratch/departments/SCR1", params={"fail": True}).status_code == 409
     assert client.post("/api/v1/scratch/departments/SCR2").status_code == 200  # the failed writer let go
     assert client.get("/api/v1/scratch/departments/SCR1").json() == {"found": False}
     assert client.get("/api/v1/scratch/departments/SCR2").json() == {"found": True}
     assert len(given) == 4
+    # the failed write and the two reads; the committed write had nothing left to roll back
+    assert rolled_back_on == ["AnyIO worker thread"] * 3
     for uow in given:
         with pytest.raises(RuntimeError, match="not open"):
             uow.session  # noqa: B018 - the property refuses a closed unit of work
