@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from autofin import calc
@@ -626,20 +626,25 @@ def submit_application(
         risk_grade = ctx.risk_grade
     now = utcnow()
     application.submission_round += 1
-    rows = [
-        ApplicationCheck(
-            application_id=application.id,
-            round=application.submission_round,
-            name=r.name,
-            outcome=r.outcome,
-            reason_en=r.en[:500],
-            reason_zh=r.zh[:500],
-            detail=r.detail,
-            checked_at=now,
-        )
+    recorded = [
+        {
+            "application_id": application.id,
+            "round": application.submission_round,
+            "name": r.name,
+            "outcome": r.outcome,
+            "reason_en": r.en[:500],
+            "reason_zh": r.zh[:500],
+            "detail": r.detail,
+            "checked_at": now,
+        }
         for r in results
     ]
-    uow.session.add_all(rows)
+    # One executemany, and no flush of the application first (it is written once, below): added to the session,
+    # the checks went in one INSERT each on SQLite, where the ORM cannot match RETURNING rows to parameter sets to
+    # read back ids that nothing here needs.
+    with uow.session.no_autoflush:
+        uow.session.execute(insert(ApplicationCheck), recorded)
+    rows = [ApplicationCheck(**values) for values in recorded]  # the answer's copy; the table holds the record
     outcome = checks_module.worst(results)
     before = _snapshot(application)
     application.check_outcome = outcome
