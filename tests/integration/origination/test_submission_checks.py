@@ -65,6 +65,22 @@ def test_a_clean_application_passes_every_check_and_goes_to_first_review(app_ctx
     }
 
 
+def test_the_checks_answered_are_the_checks_recorded_in_their_order(app_ctx, world):
+    application_id = _create(app_ctx, world, term=72)  # over the product's term cap: one decline among passes
+    with app_ctx.uow() as uow:
+        _, answered = service.submit_application(uow, SYSTEM, application_id)
+        uow.commit()
+    with app_ctx.uow() as uow:
+        application = uow.session.get(Application, application_id)
+        recorded = service.latest_checks(uow, application)
+        assert [c.id is not None for c in recorded] == [True] * len(answered)
+        fields = ("application_id", "round", "name", "outcome", "reason_en", "reason_zh", "detail", "checked_at")
+        assert [[getattr(c, f) for f in fields] for c in recorded] == [
+            [getattr(c, f) for f in fields] for c in answered
+        ]
+        assert application.check_outcome == "decline" and "decline" in [c.outcome for c in recorded]
+
+
 def test_a_blacklisted_applicant_is_refused_and_only_the_alert_is_kept(app_ctx, world):
     application_id = _create(app_ctx, world)
     world.blacklist(id_number=world.id_numbers["张三"])
