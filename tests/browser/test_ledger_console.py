@@ -171,6 +171,10 @@ def test_a_voucher_made_by_one_finance_user_and_approved_by_another_shows_in_the
                         ("/ledger/figures", "09-figures"), ("/ledger/periods", "10-periods"),
                         ("/ledger/balance-sheet", "11-balance-sheet"), ("/ledger/entries", "12-entries")):
         menu.locator(f'[data-menu="{route}"]').click()
+        # the last page's title is visible too until the new page replaces it: wait for the new page itself, or the
+        # screenshot may land mid-navigation ("Unable to capture screenshot", seen once on PostgreSQL)
+        page.wait_for_url(f"**{route}")
+        page.wait_for_load_state()
         expect(page.locator(".af-page-title")).to_be_visible()
         expect(page.locator("[data-testid=forbidden]")).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / f"ledger-{shot}.png"), full_page=True)
